@@ -1,0 +1,17 @@
+# Every dependency is a Debian package (scripts/install-deps.sh installs them).
+find_package(HDF5 REQUIRED COMPONENTS C CXX)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(MPI REQUIRED COMPONENTS CXX)
+find_package(Threads REQUIRED)
+
+# HDF5's FindModule gives variables, not a target: wrap them once.
+if(NOT TARGET pointsim_hdf5)
+  add_library(pointsim_hdf5 INTERFACE)
+  target_include_directories(pointsim_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
+  target_link_libraries(pointsim_hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARIES})
+  target_compile_definitions(pointsim_hdf5 INTERFACE ${HDF5_DEFINITIONS})
+  add_library(pointsim::hdf5 ALIAS pointsim_hdf5)
+endif()

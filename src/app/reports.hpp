@@ -1,0 +1,31 @@
+#pragma once
+// Membrane / multimeter reports: config entries -> engine recorders ->
+// SONATA report populations.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/simulation.hpp"
+#include "network/network.hpp"
+#include "output/writers.hpp"
+
+namespace pointsim::app {
+
+struct ReportPlan {
+    std::string name;
+    std::string variable;
+    std::filesystem::path file;     // final path
+    engine::Recorder recorder;
+    std::vector<network::Gid> gids; // column order (sorted)
+};
+
+// One plan per (report, variable). Throws Error(Config) naming the report key.
+std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const network::Network& net,
+                                     const TimeGrid& grid);
+
+// The recorded data of one plan, split by population in gid order.
+std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const network::Network& net,
+                                                         const TimeGrid& grid);
+
+}  // namespace pointsim::app

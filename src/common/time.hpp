@@ -1,0 +1,40 @@
+#pragma once
+// Time is kept as integer steps everywhere; milliseconds appear only when
+// reading inputs and writing outputs. NEST's grid: 1 tic = 0.001 ms, and
+// dt must be a whole number of tics (nest_time.h).
+#include <cstdint>
+#include <string>
+
+namespace pointsim {
+
+using Step = std::int64_t;
+using Tic = std::int64_t;
+
+inline constexpr double kTicsPerMs = 1000.0;
+
+struct TimeGrid {
+    double dt_ms = 0.1;    // resolution
+    Tic tics_per_step = 100;
+    Step n_steps = 0;      // steps simulated: 0 .. n_steps-1
+
+    // Builds the grid; throws if dt is not a positive multiple of 0.001 ms.
+    static TimeGrid make(double dt_ms, double tstop_ms, const std::string& where);
+
+    // NEST's MS_PER_STEP: tics_per_step / tics_per_ms as a double.
+    double ms_per_step() const { return static_cast<double>(tics_per_step) / kTicsPerMs; }
+    double step_to_ms(Step s) const { return static_cast<double>(s * tics_per_step) / kTicsPerMs; }
+
+    // ms -> tics, rounded to the nearest tic (NEST Time(ms)).
+    static Tic ms_to_tics(double ms);
+    // ms -> steps rounded up (NEST Time::get_steps after tic rounding): used for t_ref and tstop.
+    Step ms_to_steps_ceil(double ms) const;
+    // Delay ms -> steps rounded to the nearest step (NEST delay_ms_to_steps, floor(x + 0.5)).
+    Step delay_to_steps(double ms) const;
+    // Spike time ms -> stamp step for precise_times spike generators: the first
+    // grid point not before t, after truncating t to tics (NEST Time::fromstamp path).
+    Step spike_time_to_stamp(double ms) const;
+    // Exact grid point? (within half a tic)
+    bool on_grid(double ms) const;
+};
+
+}  // namespace pointsim

@@ -1,0 +1,61 @@
+#pragma once
+// The time loop. Per step: apply current-clamp changes, update every neuron
+// group from its input-buffer slot, record spikes and samples. Every
+// min-delay interval: exchange spikes through the Communicator and deliver
+// them, sorted by (stamp, gid), into the ring buffers at stamp + delay - 1.
+// The fixed delivery order makes every floating-point sum, and so every
+// spike, independent of how the work is split.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "comm/communicator.hpp"
+#include "common/time.hpp"
+#include "inputs/inputs.hpp"
+#include "network/network.hpp"
+
+namespace pointsim::engine {
+
+// What one report records: `variable` of the neurons `flat` (in column
+// order), sampled after steps k with (k+1) % interval == 0 and
+// start < (k+1) <= stop (NEST multimeter rules, in steps).
+struct Recorder {
+    std::vector<std::uint32_t> flat;
+    std::vector<std::size_t> recordable;  // per neuron: index into its group's recordables
+    Step interval = 1;
+    Step start = 0;
+    Step stop = 0;
+    std::vector<double> data;  // filled by the run: one row of flat.size() values per sample
+    std::size_t n_samples = 0;
+};
+
+struct Result {
+    std::vector<comm::Spike> spikes;  // of the simulated neurons, by (stamp, gid)
+    double build_seconds = 0.0;
+    double simulate_seconds = 0.0;
+};
+
+class Simulation {
+public:
+    Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
+               std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm);
+
+    // Runs all steps; recorders are filled in place.
+    Result run(std::vector<Recorder>& recorders);
+
+private:
+    void deliver(const std::vector<comm::Spike>& spikes);
+    double* slot(Step step, int channel) { return &ring_[((step % n_slots_) * n_channels_ + channel) * n_neurons_]; }
+
+    network::Network& net_;
+    std::vector<inputs::StampedSpike> virtual_spikes_;
+    std::vector<inputs::CurrentClamp> clamps_;
+    TimeGrid grid_;
+    comm::Communicator& comm_;
+    std::size_t n_neurons_;
+    int n_channels_;
+    Step n_slots_;
+    std::vector<double> ring_;  // [slot][channel][neuron]
+};
+
+}  // namespace pointsim::engine

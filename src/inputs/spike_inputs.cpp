@@ -1,0 +1,94 @@
+#include <algorithm>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "common/logging.hpp"
+#include "inputs/inputs.hpp"
+
+namespace pointsim::inputs {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::string require_string(const config::Section& in, const char* key, const std::string& where) {
+    auto it = in.params.find(key);
+    if (it == in.params.end()) throw config_error(where + "." + key + " is missing");
+    if (!it->is_string()) throw config_error(where + "." + key + " must be a string, got " + it->dump());
+    return it->get<std::string>();
+}
+
+// Populations a spike input drives: only the population part of the node set
+// matters (BMTK add_spike_trains); each must be virtual.
+std::vector<const network::Population*> target_populations(const config::Section& in, const config::SimulationConfig& cfg,
+                                                           const network::Network& net, const std::string& where) {
+    auto it = in.params.find("node_set");
+    if (it == in.params.end()) throw config_error(where + ".node_set is missing");
+    const auto gids = network::resolve_node_set(*it, cfg.node_sets, net, where + ".node_set");
+    std::vector<const network::Population*> pops;
+    for (auto g : gids) {
+        const auto* p = &net.population_of(g);
+        if (pops.empty() || pops.back() != p) pops.push_back(p);
+    }
+    for (const auto* p : pops)
+        if (!p->is_virtual)
+            throw config_error(where + ".node_set selects population '" + p->name +
+                               "', which is not virtual: spike inputs drive virtual nodes only");
+    if (pops.empty()) throw config_error(where + ".node_set selects no nodes");
+    return pops;
+}
+
+}  // namespace
+
+std::vector<StampedSpike> load_spike_inputs(const config::SimulationConfig& cfg, const network::Network& net,
+                                            const TimeGrid& grid) {
+    std::vector<StampedSpike> spikes;
+    for (const auto& in : cfg.inputs) {
+        const std::string where = cfg.config_path.string() + ": inputs." + in.name;
+        const std::string input_type = in.params.value("input_type", "");
+        const std::string module = in.params.value("module", "");
+        if (module == "IClamp") continue;
+        if (input_type != "spikes")
+            throw config_error(where + ": input_type '" + input_type + "' with module '" + module +
+                               "' is not supported (spike inputs: input_type spikes; current clamps: module IClamp)");
+        const auto pops = target_populations(in, cfg, net, where);
+        const std::string file = require_string(in, "input_file", where);
+        sonata::SpikesByPopulation table;
+        if (module == "sonata" || module == "h5" || module == "hdf5") {
+            table = sonata::read_spikes_h5(file);
+        } else if (module == "csv") {
+            const std::string sep = in.params.value("sep", " ");
+            table = sonata::read_spikes_csv(file, pops.front()->name, sep.empty() ? ' ' : sep[0]);
+        } else {
+            throw config_error(where + ".module: '" + module + "' is not supported for spikes (sonata, h5, hdf5, csv)");
+        }
+        for (const auto* pop : pops) {
+            // The file's population with the node population's name; else its only population.
+            const sonata::SpikeList* list = nullptr;
+            if (auto it = table.find(pop->name); it != table.end()) list = &it->second;
+            else if (table.size() == 1) list = &table.begin()->second;
+            else if (table.empty()) continue;
+            else throw input_error(file + ": no spikes for population '" + pop->name + "' (the file has " +
+                                   std::to_string(table.size()) + " populations, none of that name)");
+            for (std::size_t k = 0; k < list->node_ids.size(); ++k) {
+                const double t = list->timestamps[k];
+                auto row = pop->row_of_node_id.find(list->node_ids[k]);
+                if (row == pop->row_of_node_id.end())
+                    throw input_error(file + ": spike " + std::to_string(k) + ": node_id " + std::to_string(list->node_ids[k]) +
+                                      " is not a node of population '" + pop->name + "'");
+                if (!(t > 0.0))
+                    throw input_error(file + ": spike " + std::to_string(k) + " of node " +
+                                      std::to_string(list->node_ids[k]) + " has time " + std::to_string(t) +
+                                      " ms; spike times must be > 0");
+                const Step stamp = grid.spike_time_to_stamp(t);
+                if (stamp > grid.n_steps) continue;  // never emitted before tstop
+                spikes.push_back({stamp, pop->gid_of_row(row->second)});
+            }
+        }
+        logging::get()->info("Input {}: {} spikes for {} from {}", in.name, spikes.size(), pops.front()->name, file);
+    }
+    std::sort(spikes.begin(), spikes.end());
+    return spikes;
+}
+
+}  // namespace pointsim::inputs

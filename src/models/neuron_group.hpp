@@ -1,0 +1,64 @@
+#pragma once
+// Neuron models: numerics only, no I/O. A NeuronGroup holds every local
+// neuron of one model in structure-of-arrays form; parameters are lowered to
+// propagators once per distinct parameter set (usually one per node type).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/time.hpp"
+
+namespace pointsim::models {
+
+using Json = nlohmann::json;
+
+// One distinct parameter set: the dynamics_params JSON and where it came from
+// (for error messages).
+struct ParameterSet {
+    Json params = Json::object();
+    std::string source;  // e.g. "/abs/472363762_point.json (node type 100)"
+};
+
+class NeuronGroup {
+public:
+    virtual ~NeuronGroup() = default;
+
+    virtual const char* model() const = 0;
+    virtual std::size_t size() const = 0;
+
+    // Spike input channels per neuron in the engine's input buffers.
+    virtual int spike_channels() const = 0;
+    // The channel a synapse of this weight and receptor port feeds, as NEST's
+    // handle(SpikeEvent&) picks it. Throws Error(Model) for a port the model lacks.
+    virtual int channel(double weight, int receptor) const = 0;
+
+    // Advances every neuron by one step (NEST's update() for one lag).
+    // spike_in[c][i]: summed weights arriving for neuron i on channel c in this
+    // step. current_in[i]: summed step-current input handled in this step; it
+    // acts on V from the next step on. Appends the indices of neurons that fired.
+    virtual void update(const double* const* spike_in, const double* current_in,
+                        std::vector<std::uint32_t>& fired) = 0;
+
+    // Names NEST gives the model's recordables, and their units.
+    virtual const std::vector<std::string>& recordables() const = 0;
+    virtual std::string units(std::size_t recordable) const = 0;
+    // Current value of recordable `which` for neuron i.
+    virtual double get(std::size_t which, std::size_t i) const = 0;
+};
+
+// Supported NEST models, for messages.
+const std::vector<std::string>& supported_models();
+bool is_supported(const std::string& model);
+
+// Builds a group of neurons of `model` ("iaf_psc_alpha", ...). Neuron i uses
+// parameter_sets[set_of_neuron[i]]. Parameters follow NEST's SetStatus rules
+// (V_m, V_th, V_reset, V_min kept absolute when E_L changes and they are not
+// given). Throws Error(Model) naming the source and key for an unknown
+// parameter, a value of the wrong type or an invalid combination.
+std::unique_ptr<NeuronGroup> create_group(const std::string& model, const std::vector<ParameterSet>& parameter_sets,
+                                          const std::vector<std::uint32_t>& set_of_neuron, const TimeGrid& grid);
+
+}  // namespace pointsim::models

@@ -1,0 +1,51 @@
+#include "models/parameters.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.hpp"
+
+namespace pointsim::models {
+
+ParamReader::ParamReader(const ParameterSet& set) : set_(set) {
+    if (!set_.params.is_object())
+        throw model_error(set_.source + ": dynamics_params must be a JSON object, got " + set_.params.dump());
+}
+
+bool ParamReader::number(const char* key, double& value) {
+    auto it = set_.params.find(key);
+    used_.insert(key);
+    if (it == set_.params.end()) return false;
+    if (!it->is_number())
+        throw model_error(set_.source + ": parameter '" + key + "' must be a number, got " + it->dump());
+    value = it->get<double>();
+    if (std::isnan(value)) throw model_error(set_.source + ": parameter '" + key + "' is NaN");
+    return true;
+}
+
+bool ParamReader::boolean(const char* key, bool& value) {
+    auto it = set_.params.find(key);
+    used_.insert(key);
+    if (it == set_.params.end()) return false;
+    if (it->is_boolean()) {
+        value = it->get<bool>();
+    } else if (it->is_number_integer()) {
+        value = it->get<long long>() != 0;
+    } else {
+        throw model_error(set_.source + ": parameter '" + key + "' must be true or false, got " + it->dump());
+    }
+    return true;
+}
+
+void ParamReader::finish(const char* model) const {
+    for (auto it = set_.params.begin(); it != set_.params.end(); ++it) {
+        if (!used_.count(it.key()))
+            throw model_error(set_.source + ": unknown parameter '" + it.key() + "' for model " + model);
+    }
+}
+
+void ParamReader::fail(const char* model, const std::string& message) const {
+    throw model_error(set_.source + ": " + model + ": " + message);
+}
+
+}  // namespace pointsim::models

@@ -1,0 +1,121 @@
+#pragma once
+// SONATA circuit and spike-file readers. Knows nothing of simulation: it turns
+// files into plain tables. Depends on HDF5 (C++ API) only; no JSON here.
+// Layouts: ../shared/docs/semantics.md sections 1 and 2.8.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pointsim::sonata {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------- type CSVs
+// A node_types.csv / edge_types.csv file: columns separated by runs of
+// whitespace, fields may be "quoted" ("" escapes a quote). NONE and pandas'
+// NA strings (empty, NA, NaN, nan, NULL, null, N/A, ...) are missing values.
+class TypeTable {
+public:
+    // Reads the file; id_column is "node_type_id" or "edge_type_id".
+    // Throws Error(Input) naming file and line for: missing file, missing id
+    // column, ragged row, non-integer or duplicate id.
+    static TypeTable read(const fs::path& file, const std::string& id_column);
+
+    const fs::path& file() const { return file_; }
+    const std::string& id_column() const { return id_column_; }
+    const std::vector<std::string>& columns() const { return columns_; }
+    bool has_column(const std::string& name) const;
+    bool has_type(std::int64_t type_id) const { return rows_.count(type_id) != 0; }
+    std::vector<std::int64_t> type_ids() const;
+    // The value, or nullopt when the column is absent or the value is missing.
+    // A type id not in the table throws Error(Input) naming file and id.
+    std::optional<std::string> get(std::int64_t type_id, const std::string& column) const;
+    // Numeric value; throws Error(Input) naming file, type id and column if not a number.
+    std::optional<double> get_number(std::int64_t type_id, const std::string& column) const;
+
+private:
+    fs::path file_;
+    std::string id_column_;
+    std::vector<std::string> columns_;
+    std::map<std::int64_t, std::vector<std::optional<std::string>>> rows_;
+};
+
+// ---------------------------------------------------------------- h5 columns
+// One per-node or per-edge attribute from an h5 group. Numeric datasets of
+// any integer or float width are read as double; string datasets as strings.
+// 2-D datasets (e.g. positions [N,3]) are not kept.
+struct Column {
+    std::vector<double> numbers;
+    std::vector<std::string> strings;
+    bool is_string = false;
+    std::size_t size() const { return is_string ? strings.size() : numbers.size(); }
+};
+
+struct Group {
+    std::map<std::string, Column> attributes;       // <pop>/<gid>/<attr>
+    std::map<std::string, Column> dynamics_params;  // <pop>/<gid>/dynamics_params/<p>
+};
+
+// ---------------------------------------------------------------- nodes
+struct NodePopulation {
+    std::string name;
+    fs::path file;
+    std::vector<std::uint64_t> node_ids;       // per row: "node_id" dataset, else the row index
+    std::vector<std::int64_t> node_type_ids;   // per row
+    std::vector<std::uint32_t> group_ids;      // per row ("node_group_id", 0 when absent)
+    std::vector<std::uint64_t> group_indices;  // per row ("node_group_index", row when absent)
+    std::map<std::uint32_t, Group> groups;     // child groups named by a decimal integer
+    std::size_t size() const { return node_type_ids.size(); }
+};
+
+// Reads every population under /nodes. Throws Error(Input) naming file and
+// dataset for a missing file, a missing /nodes or node_type_id, datasets of
+// different lengths, duplicate node ids, a group index out of range.
+std::vector<NodePopulation> read_node_populations(const fs::path& file);
+
+// ---------------------------------------------------------------- edges
+struct EdgePopulation {
+    std::string name;
+    fs::path file;
+    std::string source_population;  // "node_population" attribute of source_node_id
+    std::string target_population;  // "node_population" attribute of target_node_id
+    std::vector<std::uint64_t> source_ids;
+    std::vector<std::uint64_t> target_ids;
+    std::vector<std::int64_t> edge_type_ids;
+    std::vector<std::uint32_t> group_ids;      // "edge_group_id", 0 when absent
+    std::vector<std::uint64_t> group_indices;  // "edge_group_index", row when absent
+    std::map<std::uint32_t, Group> groups;
+    std::size_t size() const { return source_ids.size(); }
+};
+
+// Reads every population under /edges (the indices group is ignored).
+// Throws Error(Input) naming file and dataset for a missing file, a missing
+// source/target/type dataset or node_population attribute, mismatched lengths,
+// a group index out of range.
+std::vector<EdgePopulation> read_edge_populations(const fs::path& file);
+
+// ---------------------------------------------------------------- spike files
+struct SpikeList {
+    std::vector<std::uint64_t> node_ids;
+    std::vector<double> timestamps;  // ms, as stored
+};
+
+// Spikes by population name. The legacy flat layout /spikes/{gids|node_ids,
+// timestamps} gives one entry with the empty name "".
+using SpikesByPopulation = std::map<std::string, SpikeList>;
+
+// SONATA spike file: /spikes/<pop>/{timestamps,node_ids}, or the legacy layout.
+// Throws Error(Input) naming file and dataset.
+SpikesByPopulation read_spikes_h5(const fs::path& file);
+
+// BMTK's CSV spike file: header "timestamps population node_ids" (any order),
+// `sep` between fields (default one space; runs of spaces are accepted). Rows
+// without a population column go to `default_population`.
+// Throws Error(Input) naming file and line.
+SpikesByPopulation read_spikes_csv(const fs::path& file, const std::string& default_population,
+                                   char sep = ' ');
+
+}  // namespace pointsim::sonata

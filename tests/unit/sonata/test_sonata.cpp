@@ -1,0 +1,906 @@
+// Tests for src/sonata: the real example circuits, then small HDF5/CSV
+// fixtures written into a temporary directory (one defect per error test).
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <H5Cpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "common/error.hpp"
+#include "sonata/sonata.hpp"
+
+namespace fs = std::filesystem;
+using namespace pointsim::sonata;
+
+namespace {
+
+// ---------------------------------------------------------------- helpers
+
+fs::path example(const std::string& rel) { return fs::path(POINTSIM_EXAMPLES_DIR) / rel; }
+
+// The message of the Error(Input) that f throws; a test failure otherwise.
+std::string input_error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const pointsim::Error& e) {
+        EXPECT_EQ(e.kind(), pointsim::ErrorKind::Input) << e.what();
+        return e.what();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "unexpected exception type: " << e.what();
+        return {};
+    }
+    ADD_FAILURE() << "no exception thrown";
+    return {};
+}
+
+#define EXPECT_CONTAINS(haystack, needle) \
+    EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "message: " << (haystack)
+
+template <class T>
+const H5::PredType& native();
+template <> const H5::PredType& native<std::uint64_t>() { return H5::PredType::NATIVE_UINT64; }
+template <> const H5::PredType& native<std::int64_t>() { return H5::PredType::NATIVE_INT64; }
+template <> const H5::PredType& native<std::uint32_t>() { return H5::PredType::NATIVE_UINT32; }
+template <> const H5::PredType& native<std::int32_t>() { return H5::PredType::NATIVE_INT32; }
+template <> const H5::PredType& native<std::uint16_t>() { return H5::PredType::NATIVE_UINT16; }
+template <> const H5::PredType& native<double>() { return H5::PredType::NATIVE_DOUBLE; }
+template <> const H5::PredType& native<float>() { return H5::PredType::NATIVE_FLOAT; }
+
+// Writes a 1-D dataset stored as `file_type`, converted from T by HDF5.
+template <class T>
+H5::DataSet write(const H5::Group& g, const std::string& name, const std::vector<T>& v,
+                  const H5::DataType& file_type = native<T>()) {
+    const hsize_t dims[1] = {v.size()};
+    H5::DataSet ds = g.createDataSet(name, file_type, H5::DataSpace(1, dims));
+    if (!v.empty()) ds.write(v.data(), native<T>());
+    return ds;
+}
+
+void write_strings(const H5::Group& g, const std::string& name, const std::vector<std::string>& v, bool vlen) {
+    const hsize_t dims[1] = {v.size()};
+    if (vlen) {
+        H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+        std::vector<const char*> p;
+        for (const auto& s : v) p.push_back(s.c_str());
+        g.createDataSet(name, t, H5::DataSpace(1, dims)).write(p.data(), t);
+    } else {
+        std::size_t size = 1;
+        for (const auto& s : v) size = std::max(size, s.size());
+        H5::StrType t(H5::PredType::C_S1, size);
+        t.setStrpad(H5T_STR_NULLPAD);
+        std::vector<char> buf(v.size() * size, '\0');
+        for (std::size_t i = 0; i < v.size(); ++i) std::copy(v[i].begin(), v[i].end(), buf.begin() + i * size);
+        g.createDataSet(name, t, H5::DataSpace(1, dims)).write(buf.data(), t);
+    }
+}
+
+enum class Str { vlen, fixed_nullterm, fixed_spacepad };
+
+void string_attr(const H5::H5Object& obj, const std::string& name, const std::string& value, Str kind = Str::vlen,
+                 H5T_cset_t cset = H5T_CSET_ASCII) {
+    const H5::DataSpace scalar(H5S_SCALAR);
+    if (kind == Str::vlen) {
+        H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+        t.setCset(cset);
+        const char* p = value.c_str();
+        obj.createAttribute(name, t, scalar).write(t, &p);
+        return;
+    }
+    // Exactly as wide as the value (no terminating NUL), plus padding for SPACEPAD.
+    std::string stored = kind == Str::fixed_spacepad ? value + "   " : value;
+    H5::StrType t(H5::PredType::C_S1, stored.size());
+    t.setCset(cset);
+    t.setStrpad(kind == Str::fixed_spacepad ? H5T_STR_SPACEPAD : H5T_STR_NULLTERM);
+    obj.createAttribute(name, t, scalar).write(t, stored.data());
+}
+
+// Opens or creates every group on `path`.
+H5::Group mkgroup(const H5::H5File& f, const std::string& path) {
+    std::string cur;
+    std::size_t start = 1;
+    H5::Group g = f.openGroup("/");
+    while (start <= path.size()) {
+        const std::size_t end = std::min(path.find('/', start), path.size());
+        cur += "/" + path.substr(start, end - start);
+        g = f.nameExists(cur) ? f.openGroup(cur) : f.createGroup(cur);
+        start = end + 1;
+    }
+    return g;
+}
+
+class TempDir : public ::testing::Test {
+protected:
+    void SetUp() override {
+        static std::atomic<int> counter{0};
+        dir_ = fs::temp_directory_path() /
+               ("pointsim_test_sonata_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path path(const std::string& name) const { return dir_ / name; }
+    fs::path text_file(const std::string& name, const std::string& content) const {
+        std::ofstream(path(name), std::ios::binary) << content;
+        return path(name);
+    }
+    fs::path dir_;
+};
+
+// A valid population /nodes/<pop> with n nodes in group 0 (attribute x = 10*i).
+void simple_nodes(const H5::H5File& f, const std::string& pop, std::size_t n) {
+    const H5::Group g = mkgroup(f, "/nodes/" + pop);
+    std::vector<std::uint64_t> ids(n), zeros(n, 0);
+    std::vector<double> x(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        ids[i] = i;
+        x[i] = 10.0 * static_cast<double>(i);
+    }
+    write(g, "node_id", ids);
+    write(g, "node_type_id", std::vector<std::uint64_t>(n, 100));
+    write(g, "node_group_id", std::vector<std::uint32_t>(n, 0));
+    write(g, "node_group_index", ids);
+    write(mkgroup(f, "/nodes/" + pop + "/0"), "x", x);
+}
+
+// A valid /edges/<pop> with the given rows, all in group 0 (syn_weight = 0.5*row).
+void simple_edges(const H5::H5File& f, const std::string& pop, const std::vector<std::uint64_t>& src,
+                  const std::vector<std::uint64_t>& tgt) {
+    const H5::Group g = mkgroup(f, "/edges/" + pop);
+    const std::size_t n = src.size();
+    std::vector<std::uint64_t> rows(n);
+    std::vector<double> w(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        rows[i] = i;
+        w[i] = 0.5 * static_cast<double>(i);
+    }
+    string_attr(write(g, "source_node_id", src), "node_population", "src");
+    string_attr(write(g, "target_node_id", tgt), "node_population", "tgt");
+    write(g, "edge_type_id", std::vector<std::uint32_t>(n, 100));
+    write(g, "edge_group_id", std::vector<std::uint16_t>(n, 0));
+    write(g, "edge_group_index", rows);
+    write(mkgroup(f, "/edges/" + pop + "/0"), "syn_weight", w);
+}
+
+const NodePopulation& population(const std::vector<NodePopulation>& pops, const std::string& name) {
+    for (const auto& p : pops)
+        if (p.name == name) return p;
+    throw std::runtime_error("no population " + name);
+}
+
+}  // namespace
+
+// =================================================================== real example files
+
+TEST(ExampleCircuits, Sonata300Nodes) {
+    const auto internal = read_node_populations(example("sonata_300/network/internal_nodes.h5"));
+    ASSERT_EQ(internal.size(), 1u);
+    const NodePopulation& p = internal[0];
+    EXPECT_EQ(p.name, "internal");
+    EXPECT_EQ(p.size(), 300u);
+    EXPECT_EQ(p.node_ids.size(), 300u);
+    EXPECT_EQ(p.node_ids.front(), 0u);
+    EXPECT_EQ(p.node_ids.back(), 299u);
+    ASSERT_EQ(p.groups.size(), 1u);
+    const Group& g0 = p.groups.at(0);
+    for (const char* attr : {"x", "y", "z", "rotation_angle_yaxis"}) {
+        ASSERT_TRUE(g0.attributes.count(attr)) << attr;
+        EXPECT_FALSE(g0.attributes.at(attr).is_string);
+        EXPECT_EQ(g0.attributes.at(attr).size(), 300u);
+    }
+    EXPECT_TRUE(g0.dynamics_params.empty());
+
+    const auto external = read_node_populations(example("sonata_300/network/external_nodes.h5"));
+    ASSERT_EQ(external.size(), 1u);
+    EXPECT_EQ(external[0].name, "external");
+    EXPECT_EQ(external[0].size(), 100u);
+}
+
+TEST(ExampleCircuits, Sonata300Edges) {
+    const auto pops = read_edge_populations(example("sonata_300/network/internal_internal_edges.h5"));
+    ASSERT_EQ(pops.size(), 1u);
+    const EdgePopulation& e = pops[0];
+    EXPECT_EQ(e.name, "internal_to_internal");
+    EXPECT_EQ(e.source_population, "internal");
+    EXPECT_EQ(e.target_population, "internal");
+    EXPECT_EQ(e.size(), 27588u);
+    EXPECT_EQ(e.target_ids.size(), 27588u);
+    EXPECT_EQ(e.edge_type_ids.size(), 27588u);
+    ASSERT_TRUE(e.groups.at(0).attributes.count("syn_weight"));
+    const Column& w = e.groups.at(0).attributes.at("syn_weight");
+    EXPECT_FALSE(w.is_string);
+    EXPECT_EQ(w.size(), 27588u);
+    EXPECT_TRUE(std::any_of(w.numbers.begin(), w.numbers.end(), [](double v) { return v != 0.0; }));
+    EXPECT_LT(*std::max_element(e.source_ids.begin(), e.source_ids.end()), 300u);
+    EXPECT_LT(*std::max_element(e.target_ids.begin(), e.target_ids.end()), 300u);
+
+    const auto ext = read_edge_populations(example("sonata_300/network/external_internal_edges.h5"));
+    ASSERT_EQ(ext.size(), 1u);
+    EXPECT_EQ(ext[0].source_population, "external");
+    EXPECT_EQ(ext[0].target_population, "internal");
+    EXPECT_EQ(ext[0].size(), 20844u);
+}
+
+TEST(ExampleCircuits, Point120CellsEdgesHaveNsyns) {
+    const auto cc = read_edge_populations(example("point_120cells/network/cortex_cortex_edges.h5"));
+    ASSERT_EQ(cc.size(), 1u);
+    EXPECT_EQ(cc[0].name, "cortex_to_cortex");
+    EXPECT_EQ(cc[0].size(), 1469u);
+    EXPECT_EQ(cc[0].source_population, "cortex");  // UTF-8 attribute in this file
+    const Column& nsyns = cc[0].groups.at(0).attributes.at("nsyns");  // uint32 in the file
+    ASSERT_EQ(nsyns.size(), 1469u);
+    for (double v : nsyns.numbers) {
+        EXPECT_GE(v, 1.0);
+        EXPECT_EQ(v, static_cast<double>(static_cast<std::uint64_t>(v)));
+    }
+
+    const auto tc = read_edge_populations(example("point_120cells/network/thalamus_cortex_edges.h5"));
+    ASSERT_EQ(tc.size(), 1u);
+    EXPECT_EQ(tc[0].size(), 1192u);
+    EXPECT_EQ(tc[0].source_population, "thalamus");
+    EXPECT_EQ(tc[0].target_population, "cortex");
+
+    // Group "0" of the thalamus exists but is empty.
+    const auto th = read_node_populations(example("point_120cells/network/thalamus_nodes.h5"));
+    ASSERT_EQ(th.size(), 1u);
+    EXPECT_EQ(th[0].size(), 100u);
+    EXPECT_TRUE(th[0].groups.at(0).attributes.empty());
+}
+
+TEST(ExampleCircuits, TutorialConvertedHasFourNodeGroups) {
+    const auto pops = read_node_populations(example("tutorial_ch05_converted/network/V1_nodes.h5"));
+    ASSERT_EQ(pops.size(), 1u);
+    const NodePopulation& v1 = pops[0];
+    EXPECT_EQ(v1.size(), 400u);
+    ASSERT_EQ(v1.groups.size(), 4u);
+    EXPECT_EQ(v1.groups.at(0).attributes.at("tuning_angle").size(), 80u);
+    EXPECT_EQ(v1.groups.at(1).attributes.at("rotation_angle_yaxis").size(), 20u);
+    EXPECT_EQ(v1.groups.at(2).attributes.at("tuning_angle").size(), 200u);
+    EXPECT_TRUE(v1.groups.at(3).attributes.empty());  // only positions [100,3], which is skipped
+    EXPECT_FALSE(v1.groups.at(0).attributes.count("positions"));
+    EXPECT_EQ(v1.group_ids[0], 0u);
+    EXPECT_EQ(v1.group_ids[80], 1u);
+    EXPECT_EQ(v1.group_indices[80], 0u);
+    EXPECT_EQ(v1.group_ids[100], 2u);
+}
+
+// Every example network file reads, and every type id it uses is in its CSV.
+TEST(ExampleCircuits, AllNetworksReadAndTypesResolve) {
+    std::size_t node_files = 0, edge_files = 0;
+    for (const auto& dir : fs::directory_iterator(POINTSIM_EXAMPLES_DIR)) {
+        const fs::path net = dir.path() / "network";
+        if (!fs::is_directory(net)) continue;
+        for (const auto& entry : fs::directory_iterator(net)) {
+            const std::string name = entry.path().filename().string();
+            const auto ends_with = [&](const std::string& s) {
+                return name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+            };
+            SCOPED_TRACE(entry.path().string());
+            if (ends_with("_nodes.h5")) {
+                ++node_files;
+                const auto types = TypeTable::read(
+                    net / (name.substr(0, name.size() - 9) + "_node_types.csv"), "node_type_id");
+                for (const auto& pop : read_node_populations(entry.path())) {
+                    EXPECT_GT(pop.size(), 0u);
+                    for (std::int64_t t : std::set<std::int64_t>(pop.node_type_ids.begin(), pop.node_type_ids.end()))
+                        EXPECT_TRUE(types.has_type(t)) << t;
+                    for (std::size_t r = 0; r < pop.size(); ++r)
+                        for (const auto& [attr, col] : pop.groups.at(pop.group_ids[r]).attributes)
+                            ASSERT_LT(pop.group_indices[r], col.size()) << attr;
+                }
+            } else if (ends_with("_edges.h5")) {
+                ++edge_files;
+                const auto types = TypeTable::read(
+                    net / (name.substr(0, name.size() - 9) + "_edge_types.csv"), "edge_type_id");
+                for (const auto& pop : read_edge_populations(entry.path())) {
+                    EXPECT_GT(pop.size(), 0u);
+                    EXPECT_FALSE(pop.source_population.empty());
+                    for (std::int64_t t : std::set<std::int64_t>(pop.edge_type_ids.begin(), pop.edge_type_ids.end()))
+                        EXPECT_TRUE(types.has_type(t)) << t;
+                }
+            }
+        }
+    }
+    EXPECT_GE(node_files, 15u);
+    EXPECT_GE(edge_files, 12u);
+}
+
+TEST(ExampleCircuits, TypeTables) {
+    // Written with \r\n line endings.
+    const auto cortex = TypeTable::read(example("point_120cells/network/cortex_node_types.csv"), "node_type_id");
+    EXPECT_EQ(cortex.type_ids(), (std::vector<std::int64_t>{100, 101}));
+    EXPECT_EQ(cortex.get(100, "pop_name"), "LIF_exc");
+    EXPECT_EQ(cortex.get(101, "model_template"), "nest:iaf_psc_delta");
+    EXPECT_EQ(cortex.get(100, "no_such_column"), std::nullopt);
+    EXPECT_EQ(cortex.id_column(), "node_type_id");
+
+    const auto conv = TypeTable::read(example("tutorial_ch05_converted/network/V1_node_types.csv"), "node_type_id");
+    EXPECT_TRUE(conv.has_column("model_processing"));
+    EXPECT_EQ(conv.get(100, "model_processing"), std::nullopt);  // NULL
+    const auto vv = TypeTable::read(example("tutorial_ch05_converted/network/V1_V1_edge_types.csv"), "edge_type_id");
+    EXPECT_EQ(vv.get_number(100, "weight_sigma"), 50.0);
+    EXPECT_EQ(vv.get_number(102, "weight_sigma"), std::nullopt);  // NULL
+    EXPECT_EQ(vv.get_number(100, "syn_weight"), 2.0);
+
+    const auto ii = TypeTable::read(example("sonata_300/network/internal_node_types.csv"), "node_type_id");
+    EXPECT_TRUE(ii.has_type(104));
+    EXPECT_EQ(ii.get(104, "model_name"), "PV2");
+}
+
+TEST(ExampleSpikes, CurrentAndLegacyH5AndCsv) {
+    const auto th = read_spikes_h5(example("point_120cells/inputs/thalamus_spikes.h5"));  // uint32 node ids
+    ASSERT_EQ(th.size(), 1u);
+    ASSERT_TRUE(th.count("thalamus"));
+    EXPECT_EQ(th.at("thalamus").node_ids.size(), 3024u);
+    EXPECT_EQ(th.at("thalamus").timestamps.size(), 3024u);
+
+    const auto legacy = read_spikes_h5(example("sonata_300/inputs/external_spike_trains.h5"));
+    ASSERT_EQ(legacy.size(), 1u);
+    ASSERT_TRUE(legacy.count(""));
+    EXPECT_EQ(legacy.at("").node_ids.size(), 4334u);
+    EXPECT_NEAR(legacy.at("").timestamps[1], 40.4637, 1e-4);
+
+    const auto csv = read_spikes_csv(example("point_120cells/thalamus_spikes.csv"), "unused");
+    ASSERT_EQ(csv.size(), 1u);
+    const SpikeList& s = csv.at("thalamus");
+    EXPECT_EQ(s.node_ids.size(), 3024u);
+    EXPECT_DOUBLE_EQ(s.timestamps[0], 215.158052061581);
+    EXPECT_EQ(s.node_ids[0], 0u);
+}
+
+// =================================================================== h5 fixtures: nodes and edges
+
+using Fixture = TempDir;
+
+TEST_F(Fixture, IntegerWidthsAreConverted) {
+    const fs::path file = path("widths.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group a = mkgroup(f, "/nodes/a");
+        write(a, "node_id", std::vector<std::int64_t>{5, 7, 9}, H5::PredType::STD_I64BE);  // big-endian too
+        write(a, "node_type_id", std::vector<std::uint16_t>{1, 2, 3}, H5::PredType::STD_U16LE);
+        write(a, "node_group_id", std::vector<std::uint16_t>{0, 0, 0}, H5::PredType::STD_U8LE);
+        write(a, "node_group_index", std::vector<std::uint32_t>{2, 1, 0}, H5::PredType::STD_U32LE);
+        const H5::Group g0 = mkgroup(f, "/nodes/a/0");
+        write(g0, "count", std::vector<std::int32_t>{-1, 0, 1}, H5::PredType::STD_I16LE);
+        write(g0, "tau", std::vector<float>{1.5f, 2.5f, 3.5f}, H5::PredType::IEEE_F32LE);
+
+        const H5::Group e = mkgroup(f, "/edges/e");
+        string_attr(write(e, "source_node_id", std::vector<std::uint32_t>{5, 7}, H5::PredType::STD_U32LE),
+                    "node_population", "a");
+        string_attr(write(e, "target_node_id", std::vector<std::int64_t>{9, 5}, H5::PredType::STD_I64LE),
+                    "node_population", "a");
+        write(e, "edge_type_id", std::vector<std::int64_t>{-3, 4000000000}, H5::PredType::STD_I64LE);
+        write(e, "edge_group_id", std::vector<std::uint16_t>{0, 0}, H5::PredType::STD_U16LE);
+        write(e, "edge_group_index", std::vector<std::uint16_t>{0, 1}, H5::PredType::STD_U16LE);
+        write(mkgroup(f, "/edges/e/0"), "nsyns", std::vector<std::uint32_t>{3, 4}, H5::PredType::STD_U32LE);
+    }
+    const auto nodes = read_node_populations(file);
+    ASSERT_EQ(nodes.size(), 1u);
+    EXPECT_EQ(nodes[0].node_ids, (std::vector<std::uint64_t>{5, 7, 9}));
+    EXPECT_EQ(nodes[0].node_type_ids, (std::vector<std::int64_t>{1, 2, 3}));
+    EXPECT_EQ(nodes[0].group_indices, (std::vector<std::uint64_t>{2, 1, 0}));
+    EXPECT_EQ(nodes[0].groups.at(0).attributes.at("count").numbers, (std::vector<double>{-1, 0, 1}));
+    EXPECT_EQ(nodes[0].groups.at(0).attributes.at("tau").numbers, (std::vector<double>{1.5, 2.5, 3.5}));
+
+    const auto edges = read_edge_populations(file);
+    ASSERT_EQ(edges.size(), 1u);
+    EXPECT_EQ(edges[0].source_ids, (std::vector<std::uint64_t>{5, 7}));
+    EXPECT_EQ(edges[0].target_ids, (std::vector<std::uint64_t>{9, 5}));
+    EXPECT_EQ(edges[0].edge_type_ids, (std::vector<std::int64_t>{-3, 4000000000}));
+    EXPECT_EQ(edges[0].groups.at(0).attributes.at("nsyns").numbers, (std::vector<double>{3, 4}));
+}
+
+TEST_F(Fixture, NoNodeIdDatasetUsesRowIndex) {
+    const fs::path file = path("noid.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        write(mkgroup(f, "/nodes/a"), "node_type_id", std::vector<std::uint64_t>{100, 100, 101, 101});
+        // Population b: no node_id, no group id/index and no group at all.
+        write(mkgroup(f, "/nodes/b"), "node_type_id", std::vector<std::uint64_t>{7, 8});
+        write(mkgroup(f, "/nodes/a/0"), "x", std::vector<double>{1, 2, 3, 4});
+    }
+    const auto pops = read_node_populations(file);
+    ASSERT_EQ(pops.size(), 2u);
+    const NodePopulation& a = population(pops, "a");
+    EXPECT_EQ(a.node_ids, (std::vector<std::uint64_t>{0, 1, 2, 3}));
+    EXPECT_EQ(a.group_ids, (std::vector<std::uint32_t>{0, 0, 0, 0}));
+    EXPECT_EQ(a.group_indices, (std::vector<std::uint64_t>{0, 1, 2, 3}));
+    EXPECT_EQ(a.groups.at(0).attributes.at("x").numbers[3], 4.0);
+    const NodePopulation& b = population(pops, "b");
+    EXPECT_EQ(b.node_ids, (std::vector<std::uint64_t>{0, 1}));
+    ASSERT_EQ(b.groups.size(), 1u);  // an empty group 0 stands in for the missing one
+    EXPECT_TRUE(b.groups.at(0).attributes.empty());
+}
+
+TEST_F(Fixture, TwoPopulationsInOneFile) {
+    const fs::path file = path("two.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        simple_nodes(f, "lgn", 3);
+        simple_nodes(f, "v1", 5);
+        write(mkgroup(f, "/nodes"), "not_a_population", std::vector<double>{1.0});  // ignored
+        simple_edges(f, "lgn_to_v1", {0, 1, 2}, {4, 4, 3});
+        simple_edges(f, "v1_to_v1", {0}, {1});
+    }
+    const auto nodes = read_node_populations(file);
+    ASSERT_EQ(nodes.size(), 2u);
+    EXPECT_EQ(nodes[0].name, "lgn");  // name order
+    EXPECT_EQ(nodes[0].size(), 3u);
+    EXPECT_EQ(nodes[1].name, "v1");
+    EXPECT_EQ(nodes[1].size(), 5u);
+    EXPECT_EQ(nodes[1].file, file);
+    const auto edges = read_edge_populations(file);
+    ASSERT_EQ(edges.size(), 2u);
+    EXPECT_EQ(edges[0].name, "lgn_to_v1");
+    EXPECT_EQ(edges[0].target_ids, (std::vector<std::uint64_t>{4, 4, 3}));
+    EXPECT_EQ(edges[1].name, "v1_to_v1");
+    EXPECT_EQ(edges[1].size(), 1u);
+}
+
+TEST_F(Fixture, TwoNodeGroupsWithStringsDynamicsParamsAndSkippedData) {
+    const fs::path file = path("groups.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group a = mkgroup(f, "/nodes/a");
+        write(a, "node_id", std::vector<std::uint64_t>{0, 1, 2, 3, 4});
+        write(a, "node_type_id", std::vector<std::uint64_t>{1, 2, 1, 2, 1});
+        write(a, "node_group_id", std::vector<std::uint32_t>{0, 1, 0, 1, 0});
+        write(a, "node_group_index", std::vector<std::uint64_t>{0, 0, 1, 1, 2});
+        const H5::Group g0 = mkgroup(f, "/nodes/a/0");
+        write(g0, "tau_m", std::vector<double>{10, 11, 12});
+        write_strings(g0, "label", {"alpha", "beta gamma", "δ"}, true);
+        const hsize_t dims[2] = {3, 3};
+        g0.createDataSet("positions", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, dims));
+        write(mkgroup(f, "/nodes/a/0/dynamics_params"), "V_th", std::vector<double>{-50, -51, -52});
+        const H5::Group g1 = mkgroup(f, "/nodes/a/1");
+        write_strings(g1, "label", {"fixed", "width12345"}, false);
+        write(mkgroup(f, "/nodes/a/1/dynamics_params"), "C_m", std::vector<double>{250, 260});
+        mkgroup(f, "/nodes/a/extra");  // non-numbered group: ignored
+    }
+    const auto pops = read_node_populations(file);
+    ASSERT_EQ(pops.size(), 1u);
+    const NodePopulation& a = pops[0];
+    ASSERT_EQ(a.groups.size(), 2u);
+    const Group& g0 = a.groups.at(0);
+    EXPECT_EQ(g0.attributes.at("tau_m").numbers, (std::vector<double>{10, 11, 12}));
+    ASSERT_TRUE(g0.attributes.at("label").is_string);
+    EXPECT_EQ(g0.attributes.at("label").strings, (std::vector<std::string>{"alpha", "beta gamma", "δ"}));
+    EXPECT_FALSE(g0.attributes.count("positions"));
+    EXPECT_EQ(g0.dynamics_params.at("V_th").numbers, (std::vector<double>{-50, -51, -52}));
+    const Group& g1 = a.groups.at(1);
+    EXPECT_EQ(g1.attributes.at("label").strings, (std::vector<std::string>{"fixed", "width12345"}));
+    EXPECT_EQ(g1.dynamics_params.at("C_m").numbers, (std::vector<double>{250, 260}));
+    // Row 3 is the second row of group 1.
+    EXPECT_EQ(g1.dynamics_params.at("C_m").numbers[a.group_indices[3]], 260.0);
+}
+
+TEST_F(Fixture, EdgeGroupIndexNotInRowOrder) {
+    const fs::path file = path("order.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group e = mkgroup(f, "/edges/e");
+        string_attr(write(e, "source_node_id", std::vector<std::uint64_t>{0, 1, 2, 3}), "node_population", "n");
+        string_attr(write(e, "target_node_id", std::vector<std::uint64_t>{4, 4, 4, 4}), "node_population", "n");
+        write(e, "edge_type_id", std::vector<std::uint64_t>{1, 1, 2, 2});
+        write(e, "edge_group_id", std::vector<std::uint16_t>{1, 0, 1, 0});
+        write(e, "edge_group_index", std::vector<std::uint64_t>{1, 1, 0, 0});
+        write(mkgroup(f, "/edges/e/0"), "syn_weight", std::vector<double>{30, 10});
+        write(mkgroup(f, "/edges/e/1"), "syn_weight", std::vector<double>{20, 0});
+        write(mkgroup(f, "/edges/e/indices/source_to_target"), "node_id_to_range", std::vector<std::uint64_t>{0});
+    }
+    const auto pops = read_edge_populations(file);
+    ASSERT_EQ(pops.size(), 1u);
+    const EdgePopulation& e = pops[0];
+    EXPECT_EQ(e.groups.size(), 2u);
+    std::vector<double> weight;
+    for (std::size_t r = 0; r < e.size(); ++r)
+        weight.push_back(e.groups.at(e.group_ids[r]).attributes.at("syn_weight").numbers[e.group_indices[r]]);
+    EXPECT_EQ(weight, (std::vector<double>{0, 10, 20, 30}));
+}
+
+TEST_F(Fixture, NodePopulationAttributeVariants) {
+    const fs::path file = path("attrs.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group fixed = mkgroup(f, "/edges/fixed");
+        string_attr(write(fixed, "source_node_id", std::vector<std::uint64_t>{0}), "node_population", "lgn",
+                    Str::fixed_nullterm);
+        string_attr(write(fixed, "target_node_id", std::vector<std::uint64_t>{0}), "node_population", "v1",
+                    Str::fixed_spacepad, H5T_CSET_UTF8);
+        write(fixed, "edge_type_id", std::vector<std::uint64_t>{1});
+        const H5::Group utf = mkgroup(f, "/edges/utf8");
+        string_attr(write(utf, "source_node_id", std::vector<std::uint64_t>{0}), "node_population", "lgn",
+                    Str::vlen, H5T_CSET_UTF8);
+        string_attr(write(utf, "target_node_id", std::vector<std::uint64_t>{0}), "node_population", "v1");
+        write(utf, "edge_type_id", std::vector<std::uint64_t>{1});
+    }
+    const auto pops = read_edge_populations(file);
+    ASSERT_EQ(pops.size(), 2u);
+    for (const auto& p : pops) {
+        EXPECT_EQ(p.source_population, "lgn") << p.name;
+        EXPECT_EQ(p.target_population, "v1") << p.name;
+        EXPECT_EQ(p.group_ids, (std::vector<std::uint32_t>{0}));
+    }
+}
+
+TEST_F(Fixture, LibraryAndEnumBoolColumns) {
+    const fs::path file = path("lib.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group a = mkgroup(f, "/nodes/a");
+        write(a, "node_type_id", std::vector<std::uint64_t>{1, 1, 1});
+        const H5::Group g0 = mkgroup(f, "/nodes/a/0");
+        write(g0, "model", std::vector<std::uint32_t>{1, 0, 1});
+        write_strings(mkgroup(f, "/nodes/a/0/@library"), "model", {"exc", "inh"}, true);
+        // h5py's bool: an int8 enum {FALSE = 0, TRUE = 1}.
+        H5::EnumType boolean(H5::PredType::NATIVE_INT8);
+        std::int8_t v = 0;
+        boolean.insert("FALSE", &v);
+        v = 1;
+        boolean.insert("TRUE", &v);
+        const std::vector<std::int8_t> flags{1, 0, 1};
+        const hsize_t dims[1] = {3};
+        g0.createDataSet("flag", boolean, H5::DataSpace(1, dims)).write(flags.data(), boolean);
+    }
+    const auto pops = read_node_populations(file);
+    const Group& g0 = pops.at(0).groups.at(0);
+    EXPECT_EQ(g0.attributes.at("model").strings, (std::vector<std::string>{"inh", "exc", "inh"}));
+    EXPECT_EQ(g0.attributes.at("flag").numbers, (std::vector<double>{1, 0, 1}));
+}
+
+// =================================================================== h5 fixtures: errors
+
+TEST_F(Fixture, MissingFileAndNotHdf5) {
+    const fs::path missing = path("nope.h5");
+    std::string msg = input_error_of([&] { read_node_populations(missing); });
+    EXPECT_CONTAINS(msg, missing.string());
+    EXPECT_CONTAINS(msg, "not found");
+    EXPECT_CONTAINS(input_error_of([&] { read_edge_populations(missing); }), "nope.h5");
+    EXPECT_CONTAINS(input_error_of([&] { read_spikes_h5(missing); }), "nope.h5");
+
+    const fs::path text = text_file("text.h5", "not hdf5\n");
+    msg = input_error_of([&] { read_node_populations(text); });
+    EXPECT_CONTAINS(msg, "text.h5");
+    EXPECT_CONTAINS(msg, "cannot open");
+}
+
+TEST_F(Fixture, MissingNodesGroupOrTypeId) {
+    const fs::path file = path("bad.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        write(mkgroup(f, "/nodes/a"), "node_id", std::vector<std::uint64_t>{0, 1});
+    }
+    const std::string msg = input_error_of([&] { read_node_populations(file); });
+    EXPECT_CONTAINS(msg, "bad.h5");
+    EXPECT_CONTAINS(msg, "/nodes/a/node_type_id");
+    EXPECT_CONTAINS(msg, "missing");
+    EXPECT_CONTAINS(input_error_of([&] { read_edge_populations(file); }), "/edges");
+}
+
+TEST_F(Fixture, MissingEdgeDatasets) {
+    for (const std::string missing : {"source_node_id", "target_node_id", "edge_type_id"}) {
+        const fs::path file = path("e_" + missing + ".h5");
+        {
+            H5::H5File f(file.string(), H5F_ACC_TRUNC);
+            const H5::Group e = mkgroup(f, "/edges/e");
+            for (const std::string ds : {"source_node_id", "target_node_id", "edge_type_id"})
+                if (ds != missing) string_attr(write(e, ds, std::vector<std::uint64_t>{0}), "node_population", "n");
+        }
+        const std::string msg = input_error_of([&] { read_edge_populations(file); });
+        EXPECT_CONTAINS(msg, file.string());
+        EXPECT_CONTAINS(msg, "/edges/e/" + missing);
+    }
+}
+
+TEST_F(Fixture, MismatchedLengths) {
+    const fs::path nodes = path("len_nodes.h5");
+    {
+        H5::H5File f(nodes.string(), H5F_ACC_TRUNC);
+        simple_nodes(f, "a", 3);
+        f.unlink("/nodes/a/node_group_index");
+        write(f.openGroup("/nodes/a"), "node_group_index", std::vector<std::uint64_t>{0, 1});
+    }
+    std::string msg = input_error_of([&] { read_node_populations(nodes); });
+    EXPECT_CONTAINS(msg, "/nodes/a/node_group_index");
+    EXPECT_CONTAINS(msg, "2 rows");
+    EXPECT_CONTAINS(msg, "/nodes/a/node_type_id has 3");
+
+    const fs::path edges = path("len_edges.h5");
+    {
+        H5::H5File f(edges.string(), H5F_ACC_TRUNC);
+        simple_edges(f, "e", {0, 1, 2}, {0, 1, 2});
+        f.unlink("/edges/e/target_node_id");
+        string_attr(write(f.openGroup("/edges/e"), "target_node_id", std::vector<std::uint64_t>{0, 1, 2, 3}),
+                    "node_population", "n");
+    }
+    msg = input_error_of([&] { read_edge_populations(edges); });
+    EXPECT_CONTAINS(msg, "/edges/e/target_node_id");
+    EXPECT_CONTAINS(msg, "4 rows");
+
+    // Datasets of one group must agree too.
+    const fs::path group = path("len_group.h5");
+    {
+        H5::H5File f(group.string(), H5F_ACC_TRUNC);
+        simple_nodes(f, "a", 3);
+        write(f.openGroup("/nodes/a/0"), "y", std::vector<double>{1, 2});
+    }
+    msg = input_error_of([&] { read_node_populations(group); });
+    EXPECT_CONTAINS(msg, "/nodes/a/0/");
+    EXPECT_CONTAINS(msg, "rows");
+}
+
+TEST_F(Fixture, GroupReferencesOutOfRange) {
+    const fs::path index = path("index.h5");
+    {
+        H5::H5File f(index.string(), H5F_ACC_TRUNC);
+        simple_nodes(f, "a", 3);
+        f.unlink("/nodes/a/node_group_index");
+        write(f.openGroup("/nodes/a"), "node_group_index", std::vector<std::uint64_t>{0, 1, 3});
+    }
+    std::string msg = input_error_of([&] { read_node_populations(index); });
+    EXPECT_CONTAINS(msg, "index.h5: /nodes/a/node_group_index: row 2: index 3");
+    EXPECT_CONTAINS(msg, "/nodes/a/0 with 3 rows");
+
+    const fs::path gid = path("gid.h5");
+    {
+        H5::H5File f(gid.string(), H5F_ACC_TRUNC);
+        simple_edges(f, "e", {0, 1}, {1, 0});
+        f.unlink("/edges/e/edge_group_id");
+        write(f.openGroup("/edges/e"), "edge_group_id", std::vector<std::uint16_t>{0, 2});
+    }
+    msg = input_error_of([&] { read_edge_populations(gid); });
+    EXPECT_CONTAINS(msg, "/edges/e/edge_group_id: row 1: group 2 does not exist");
+
+    // No group-index dataset: the row index is used and checked.
+    const fs::path rowidx = path("rowidx.h5");
+    {
+        H5::H5File f(rowidx.string(), H5F_ACC_TRUNC);
+        const H5::Group a = mkgroup(f, "/nodes/a");
+        write(a, "node_type_id", std::vector<std::uint64_t>{1, 1, 1});
+        write(mkgroup(f, "/nodes/a/0"), "x", std::vector<double>{1, 2});
+    }
+    msg = input_error_of([&] { read_node_populations(rowidx); });
+    EXPECT_CONTAINS(msg, "node_group_index (absent");
+    EXPECT_CONTAINS(msg, "row 2");
+}
+
+TEST_F(Fixture, MissingNodePopulationAttribute) {
+    const fs::path file = path("noattr.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group e = mkgroup(f, "/edges/e");
+        string_attr(write(e, "source_node_id", std::vector<std::uint64_t>{0}), "node_population", "n");
+        write(e, "target_node_id", std::vector<std::uint64_t>{0});
+        write(e, "edge_type_id", std::vector<std::uint64_t>{0});
+    }
+    const std::string msg = input_error_of([&] { read_edge_populations(file); });
+    EXPECT_CONTAINS(msg, "noattr.h5: /edges/e/target_node_id");
+    EXPECT_CONTAINS(msg, "node_population");
+}
+
+TEST_F(Fixture, BadIdValues) {
+    const fs::path dup = path("dup.h5");
+    {
+        H5::H5File f(dup.string(), H5F_ACC_TRUNC);
+        const H5::Group a = mkgroup(f, "/nodes/a");
+        write(a, "node_id", std::vector<std::uint64_t>{4, 9, 4});
+        write(a, "node_type_id", std::vector<std::uint64_t>{1, 1, 1});
+    }
+    std::string msg = input_error_of([&] { read_node_populations(dup); });
+    EXPECT_CONTAINS(msg, "/nodes/a/node_id: row 2: node id 4 already used in row 0");
+
+    const fs::path neg = path("neg.h5");
+    {
+        H5::H5File f(neg.string(), H5F_ACC_TRUNC);
+        const H5::Group a = mkgroup(f, "/nodes/a");
+        write(a, "node_id", std::vector<std::int64_t>{0, -1});
+        write(a, "node_type_id", std::vector<std::uint64_t>{1, 1});
+    }
+    msg = input_error_of([&] { read_node_populations(neg); });
+    EXPECT_CONTAINS(msg, "/nodes/a/node_id: row 1: negative value -1");
+
+    const fs::path flt = path("float.h5");
+    {
+        H5::H5File f(flt.string(), H5F_ACC_TRUNC);
+        write(mkgroup(f, "/nodes/a"), "node_type_id", std::vector<double>{1.0});
+    }
+    msg = input_error_of([&] { read_node_populations(flt); });
+    EXPECT_CONTAINS(msg, "/nodes/a/node_type_id: expected an integer dataset, found float");
+}
+
+// =================================================================== type CSV
+
+TEST_F(Fixture, CsvWhitespaceQuotesAndMissing) {
+    const fs::path file = text_file("types.csv",
+                                    "\n"
+                                    "node_type_id   model_type\tdynamics_params  pop_name  note  \r\n"
+                                    "100 point_neuron   \"exc params.json\"  \"say \"\"hi\"\"\"  NONE\r\n"
+                                    "   \n"
+                                    "101\tvirtual NaN \"\" NA  \n"
+                                    "-2 x null \"quoted NULL\" nan\n"
+                                    "7 \"\" N/A n/a <NA>");
+    const auto t = TypeTable::read(file, "node_type_id");
+    EXPECT_EQ(t.columns(), (std::vector<std::string>{"node_type_id", "model_type", "dynamics_params", "pop_name",
+                                                     "note"}));
+    EXPECT_EQ(t.type_ids(), (std::vector<std::int64_t>{-2, 7, 100, 101}));
+    EXPECT_EQ(t.get(100, "model_type"), "point_neuron");
+    EXPECT_EQ(t.get(100, "dynamics_params"), "exc params.json");
+    EXPECT_EQ(t.get(100, "pop_name"), "say \"hi\"");
+    EXPECT_EQ(t.get(100, "note"), std::nullopt);
+    EXPECT_EQ(t.get(101, "model_type"), "virtual");
+    EXPECT_EQ(t.get(101, "dynamics_params"), std::nullopt);
+    EXPECT_EQ(t.get(101, "pop_name"), std::nullopt);  // "" is missing, as in pandas
+    EXPECT_EQ(t.get(-2, "pop_name"), "quoted NULL");
+    EXPECT_EQ(t.get(-2, "note"), std::nullopt);
+    for (const char* c : {"model_type", "dynamics_params", "pop_name", "note"})
+        EXPECT_EQ(t.get(7, c), std::nullopt) << c;
+    EXPECT_EQ(t.get_number(7, "note"), std::nullopt);
+    EXPECT_FALSE(t.has_type(8));
+    EXPECT_TRUE(t.has_column("note"));
+}
+
+TEST_F(Fixture, CsvNumbers) {
+    const fs::path file = text_file("edges.csv", "edge_type_id syn_weight delay nsyns name\n"
+                                                 "1 -1.5 2 +3 abc\n"
+                                                 "2 1e-3 NONE 4.0 x\n");
+    const auto t = TypeTable::read(file, "edge_type_id");
+    EXPECT_EQ(t.get_number(1, "syn_weight"), -1.5);
+    EXPECT_EQ(t.get_number(1, "nsyns"), 3.0);
+    EXPECT_EQ(t.get_number(2, "syn_weight"), 1e-3);
+    EXPECT_EQ(t.get_number(2, "delay"), std::nullopt);
+    EXPECT_EQ(t.get_number(2, "absent_column"), std::nullopt);
+    std::string msg = input_error_of([&] { t.get_number(1, "name"); });
+    EXPECT_CONTAINS(msg, "edges.csv: edge_type_id 1, column name: 'abc' is not a number");
+    msg = input_error_of([&] { t.get(3, "name"); });
+    EXPECT_CONTAINS(msg, "edges.csv: edge_type_id 3 not found");
+}
+
+TEST_F(Fixture, CsvErrors) {
+    std::string msg = input_error_of([&] { TypeTable::read(path("absent.csv"), "node_type_id"); });
+    EXPECT_CONTAINS(msg, "absent.csv");
+    EXPECT_CONTAINS(msg, "not found");
+
+    const auto error_for = [&](const std::string& content) {
+        const fs::path f = text_file("bad.csv", content);
+        return input_error_of([&] { TypeTable::read(f, "node_type_id"); });
+    };
+    msg = error_for("node_type_id a b\n1 x y\n\n2 x\n");
+    EXPECT_CONTAINS(msg, "bad.csv: line 4: 2 fields, but the header has 3 columns");
+    msg = error_for("node_type_id a\n1 x\n2 y\n1 z\n");
+    EXPECT_CONTAINS(msg, "bad.csv: line 4: node_type_id 1 already defined on line 2");
+    msg = error_for("edge_type_id a\n1 x\n");
+    EXPECT_CONTAINS(msg, "bad.csv: line 1: the header has no 'node_type_id' column");
+    msg = error_for("node_type_id a\n1.5 x\n");
+    EXPECT_CONTAINS(msg, "bad.csv: line 2: node_type_id '1.5' is not an integer");
+    msg = error_for("node_type_id a\nNONE x\n");
+    EXPECT_CONTAINS(msg, "line 2: node_type_id 'NONE' is not an integer");
+    msg = error_for("node_type_id a\n1 \"open\n");
+    EXPECT_CONTAINS(msg, "line 2: unterminated double quote");
+    msg = error_for("node_type_id a a\n");
+    EXPECT_CONTAINS(msg, "line 1: column 'a' appears twice");
+    msg = error_for("\n  \n");
+    EXPECT_CONTAINS(msg, "bad.csv: empty file");
+}
+
+// =================================================================== spike files
+
+TEST_F(Fixture, SpikesH5Layouts) {
+    const fs::path current = path("current.h5");
+    {
+        H5::H5File f(current.string(), H5F_ACC_TRUNC);
+        const H5::Group a = mkgroup(f, "/spikes/a");
+        write(a, "node_ids", std::vector<std::int64_t>{3, 1});
+        write(a, "timestamps", std::vector<float>{1.5f, 0.25f}, H5::PredType::IEEE_F32LE);
+        const H5::Group b = mkgroup(f, "/spikes/b");
+        write(b, "node_ids", std::vector<std::uint16_t>{}, H5::PredType::STD_U16LE);
+        write(b, "timestamps", std::vector<double>{});
+    }
+    auto s = read_spikes_h5(current);
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_EQ(s.at("a").node_ids, (std::vector<std::uint64_t>{3, 1}));
+    EXPECT_EQ(s.at("a").timestamps, (std::vector<double>{1.5, 0.25}));
+    EXPECT_TRUE(s.at("b").node_ids.empty());
+
+    const fs::path legacy = path("legacy.h5");
+    {
+        H5::H5File f(legacy.string(), H5F_ACC_TRUNC);
+        const H5::Group g = mkgroup(f, "/spikes");
+        write(g, "node_ids", std::vector<std::uint32_t>{7});
+        write(g, "timestamps", std::vector<double>{2.0});
+    }
+    s = read_spikes_h5(legacy);
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s.at("").node_ids, (std::vector<std::uint64_t>{7}));
+
+    const fs::path empty = path("empty.h5");
+    {
+        H5::H5File f(empty.string(), H5F_ACC_TRUNC);
+        mkgroup(f, "/spikes");
+    }
+    EXPECT_TRUE(read_spikes_h5(empty).empty());
+}
+
+TEST_F(Fixture, SpikesH5Errors) {
+    const auto error_for = [&](const std::function<void(const H5::H5File&)>& build) {
+        const fs::path file = path("bad_spikes.h5");
+        {
+            H5::H5File f(file.string(), H5F_ACC_TRUNC);
+            build(f);
+        }
+        return input_error_of([&] { read_spikes_h5(file); });
+    };
+    std::string msg = error_for([](const H5::H5File& f) {
+        write(mkgroup(f, "/spikes/pop"), "node_ids", std::vector<std::uint64_t>{1});
+    });
+    EXPECT_CONTAINS(msg, "bad_spikes.h5: /spikes/pop/timestamps: required dataset is missing");
+    msg = error_for([](const H5::H5File& f) {
+        write(mkgroup(f, "/spikes/pop"), "timestamps", std::vector<double>{1});
+    });
+    EXPECT_CONTAINS(msg, "/spikes/pop/node_ids: required dataset is missing");
+    msg = error_for([](const H5::H5File& f) {
+        const H5::Group g = mkgroup(f, "/spikes/pop");
+        write(g, "timestamps", std::vector<double>{1, 2, 3});
+        write(g, "node_ids", std::vector<std::uint64_t>{1, 2});
+    });
+    EXPECT_CONTAINS(msg, "/spikes/pop/node_ids: has 2 rows but /spikes/pop/timestamps has 3");
+    msg = error_for([](const H5::H5File& f) { write(mkgroup(f, "/spikes"), "gids", std::vector<std::uint64_t>{1}); });
+    EXPECT_CONTAINS(msg, "/spikes/timestamps");
+    msg = error_for([](const H5::H5File& f) { mkgroup(f, "/other"); });
+    EXPECT_CONTAINS(msg, "/spikes: required group is missing");
+}
+
+TEST_F(Fixture, SpikesCsv) {
+    // Header in another order, an extra column, blank lines, runs of spaces, \r\n.
+    auto s = read_spikes_csv(text_file("h.csv", "node_ids extra population timestamps\r\n"
+                                                "3 x a 1.5\r\n"
+                                                "\r\n"
+                                                "4   y  b   2e1\n"
+                                                "5 z a 0.125\n"),
+                             "dflt");
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_EQ(s.at("a").node_ids, (std::vector<std::uint64_t>{3, 5}));
+    EXPECT_EQ(s.at("a").timestamps, (std::vector<double>{1.5, 0.125}));
+    EXPECT_EQ(s.at("b").timestamps, (std::vector<double>{20.0}));
+
+    // Header without population: rows go to the default population.
+    s = read_spikes_csv(text_file("np.csv", "timestamps node_ids\n0.5 2\n"), "dflt");
+    EXPECT_EQ(s.at("dflt").node_ids, (std::vector<std::uint64_t>{2}));
+
+    // No header: "timestamps node_ids".
+    s = read_spikes_csv(text_file("nh.csv", "1.0 7\n\n2.0 8\n"), "v1");
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s.at("v1").node_ids, (std::vector<std::uint64_t>{7, 8}));
+    EXPECT_EQ(s.at("v1").timestamps, (std::vector<double>{1.0, 2.0}));
+
+    // Another separator.
+    s = read_spikes_csv(text_file("comma.csv", "timestamps,population,node_ids\n1.25, p ,9\n"), "", ',');
+    EXPECT_EQ(s.at("p").node_ids, (std::vector<std::uint64_t>{9}));
+
+    // Header only: no spikes.
+    EXPECT_TRUE(read_spikes_csv(text_file("ho.csv", "timestamps population node_ids\n"), "x").empty());
+}
+
+TEST_F(Fixture, SpikesCsvErrors) {
+    std::string msg = input_error_of([&] { read_spikes_csv(path("absent.csv"), "p"); });
+    EXPECT_CONTAINS(msg, "absent.csv: file not found");
+    msg = input_error_of(
+        [&] { read_spikes_csv(text_file("b1.csv", "timestamps node_ids\n1.0 2\n\n1.x 3\n"), "p"); });
+    EXPECT_CONTAINS(msg, "b1.csv: line 4: timestamps '1.x' is not a number");
+    msg = input_error_of([&] { read_spikes_csv(text_file("b2.csv", "1.0 2\n2.0 -3\n"), "p"); });
+    EXPECT_CONTAINS(msg, "b2.csv: line 2: node_ids '-3' is not a non-negative integer");
+    msg = input_error_of([&] { read_spikes_csv(text_file("b3.csv", "timestamps population\n1.0 p\n"), "p"); });
+    EXPECT_CONTAINS(msg, "b3.csv: line 1: the header has no 'node_ids' column");
+    msg = input_error_of([&] { read_spikes_csv(text_file("b4.csv", "timestamps population node_ids\n1.0 p\n"), "p"); });
+    EXPECT_CONTAINS(msg, "b4.csv: line 2: 2 fields, expected at least 3");
+    // An unrecognised header is read as data and fails on line 1.
+    msg = input_error_of([&] { read_spikes_csv(text_file("b5.csv", "time gid\n1.0 2\n"), "p"); });
+    EXPECT_CONTAINS(msg, "b5.csv: line 1: timestamps 'time' is not a number");
+}
