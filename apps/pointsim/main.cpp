@@ -1,9 +1,12 @@
 // pointsim: command line. Parses arguments, calls the library, maps errors to
-// exit codes (docs/errors.md). One line on stderr for any error.
+// exit codes (docs/errors.md). One line on stderr for any error (rank 0 only
+// under MPI, where every rank stops with the same error).
 #include <iostream>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 
+#include "comm/communicator.hpp"
 #include "common/error.hpp"
 #include "common/logging.hpp"
 #include "pointsim/run.hpp"
@@ -16,18 +19,20 @@ constexpr int kInternalError = 1;
 
 int main(int argc, char** argv) {
     CLI::App app{"pointsim: simulate SONATA point-neuron networks (BMTK PointNet configs) with NEST-identical results.\n"
-                 "Example: pointsim run examples/tutorial_ch05/config.json"};
+                 "Example: pointsim run examples/tutorial_ch05/config.json\n"
+                 "         mpirun -np 4 pointsim run config.json"};
     app.set_version_flag("--version", std::string("pointsim ") + pointsim::kVersion);
     app.require_subcommand(1);
 
     pointsim::RunOptions options;
     std::string output_dir;
     bool quiet = false;
-    auto* run = app.add_subcommand("run", "Run the simulation a config describes and write its outputs.\n"
-                                          "Example: pointsim run config.json");
+    auto* run = app.add_subcommand("run", "Run the simulation a config describes and write its outputs\n"
+                                          "where the config says (as BMTK PointNet does).\n"
+                                          "Example: pointsim run config.json --output-dir /tmp/out");
     run->add_option("config", options.config, "config.json (or simulation config) to run")->required();
     run->add_option("--output-dir", output_dir, "write outputs here instead of output.output_dir");
-    run->add_flag("-q,--quiet", quiet, "log warnings and errors only");
+    run->add_flag("-q,--quiet", quiet, "log warnings and errors only on the console");
 
     try {
         app.parse(argc, argv);
@@ -36,16 +41,23 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : kUsageError;
     }
 
-    if (quiet) pointsim::logging::set_level(spdlog::level::warn);
+    // MPI only when started by mpirun/srun: a plain run stays a plain process.
+    std::unique_ptr<pointsim::comm::Communicator> comm;
+    if (pointsim::comm::launched_by_mpi()) comm = pointsim::comm::make_mpi_communicator(&argc, &argv);
+    else comm = std::make_unique<pointsim::comm::LocalCommunicator>();
+    const bool root = comm->rank() == 0;
+
+    if (quiet || !root) pointsim::logging::set_level(spdlog::level::warn);
     if (!output_dir.empty()) options.output_dir = output_dir;
+    int code = 0;
     try {
-        pointsim::run(options);
-        return 0;
+        pointsim::run(options, *comm);
     } catch (const pointsim::Error& e) {
-        std::cerr << "pointsim: error: " << e.what() << std::endl;
-        return e.exit_code();
+        if (root) std::cerr << "pointsim: error: " << e.what() << std::endl;
+        code = e.exit_code();
     } catch (const std::exception& e) {
-        std::cerr << "pointsim: internal error: " << e.what() << std::endl;
-        return kInternalError;
+        if (root) std::cerr << "pointsim: internal error: " << e.what() << std::endl;
+        code = kInternalError;
     }
+    return code;  // ~Communicator finalises MPI
 }

@@ -6,6 +6,10 @@
 
 namespace pointsim {
 
+namespace comm {
+class Communicator;
+}
+
 struct RunOptions {
     std::filesystem::path config;                       // config.json (root of the config tree)
     std::optional<std::filesystem::path> output_dir;    // overrides output.output_dir
@@ -25,5 +29,10 @@ struct RunSummary {
 // (src/common/error.hpp) for bad input; nothing is left in the output
 // directory unless the run completes.
 RunSummary run(const RunOptions& options);
+
+// The same on every process of a job (mpirun): each rank owns a share of the
+// neurons and reads only their edges; rank 0 writes the outputs. Every rank
+// must call it; a bad input found anywhere throws the same Error on all ranks.
+RunSummary run(const RunOptions& options, comm::Communicator& comm);
 
 }  // namespace pointsim

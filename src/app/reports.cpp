@@ -56,7 +56,7 @@ std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const 
 
         std::vector<network::Gid> gids;
         for (auto g : network::resolve_node_set(*cit, cfg.node_sets, net, where + ".cells"))
-            if (net.location[g].group >= 0) gids.push_back(g);
+            if (net.simulated[g]) gids.push_back(g);
         if (gids.empty()) throw config_error(where + ".cells selects no simulated neuron");
 
         const double interval_ms = number_or(rep.params, {"interval", "dt"}, grid.dt_ms, where);
@@ -88,18 +88,20 @@ std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const 
             r.start = grid.ms_to_steps_ceil(start_ms);
             r.stop = std::min(grid.n_steps, grid.ms_to_steps_ceil(stop_ms));
             for (auto g : gids) {
-                const auto& loc = net.location[g];
-                const auto& group = *net.groups[static_cast<std::size_t>(loc.group)];
-                const auto& names = group.recordables();
-                auto it = std::find(names.begin(), names.end(), var);
+                const std::string& model = net.model_names[net.model_of_gid[g]];
+                const auto& names = models::model_recordables(model);
+                auto it = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == var; });
                 if (it == names.end()) {
                     std::string list;
-                    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-                    throw config_error(where + ".variable_name: '" + var + "' is not a recordable of " + group.model() +
+                    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n.first;
+                    throw config_error(where + ".variable_name: '" + var + "' is not a recordable of " + model +
                                        " (recordables: " + list + ")");
                 }
+                if (!net.is_local(g)) continue;  // recorded by the rank that owns it
+                const auto& loc = net.location[g];
+                const auto& own = net.groups[static_cast<std::size_t>(loc.group)]->recordables();
                 r.flat.push_back(loc.flat);
-                r.recordable.push_back(static_cast<std::size_t>(it - names.begin()));
+                r.recordable.push_back(static_cast<std::size_t>(std::find(own.begin(), own.end(), var) - own.begin()));
             }
             plans.push_back(std::move(plan));
         }
@@ -107,11 +109,12 @@ std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const 
     return plans;
 }
 
-std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const network::Network& net,
-                                                         const TimeGrid& grid) {
+std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const std::vector<double>& data,
+                                                         const network::Network& net, const TimeGrid& grid) {
     std::vector<output::ReportPopulation> out;
     const auto& r = plan.recorder;
     const std::size_t n_cols = plan.gids.size();
+    const std::size_t n_samples = n_cols == 0 ? 0 : data.size() / n_cols;
     std::size_t j = 0;
     while (j < n_cols) {
         const auto& pop = net.population_of(plan.gids[j]);
@@ -120,17 +123,17 @@ std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan,
         output::ReportPopulation p;
         p.population = pop.name;
         p.variable = plan.variable;
-        const auto& loc = net.location[plan.gids[j]];
-        p.units = net.groups[static_cast<std::size_t>(loc.group)]->units(r.recordable[j]);
+        for (const auto& [name, units] : models::model_recordables(net.model_names[net.model_of_gid[plan.gids[j]]]))
+            if (name == plan.variable) p.units = units;
         for (std::size_t k = j; k < end; ++k) p.node_ids.push_back(net.node_id_of(plan.gids[k]));
-        p.n_samples = r.n_samples;
+        p.n_samples = n_samples;
         p.interval = grid.step_to_ms(r.interval);
         const Step first = (r.start / r.interval + 1) * r.interval;
         p.t_start = grid.step_to_ms(first);
-        p.t_stop = grid.step_to_ms(first + static_cast<Step>(r.n_samples == 0 ? 0 : r.n_samples - 1) * r.interval);
-        p.data.reserve(r.n_samples * (end - j));
-        for (std::size_t s = 0; s < r.n_samples; ++s)
-            for (std::size_t k = j; k < end; ++k) p.data.push_back(r.data[s * n_cols + k]);
+        p.t_stop = grid.step_to_ms(first + static_cast<Step>(n_samples == 0 ? 0 : n_samples - 1) * r.interval);
+        p.data.reserve(n_samples * (end - j));
+        for (std::size_t s = 0; s < n_samples; ++s)
+            for (std::size_t k = j; k < end; ++k) p.data.push_back(data[s * n_cols + k]);
         out.push_back(std::move(p));
         j = end;
     }

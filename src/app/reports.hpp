@@ -16,16 +16,17 @@ struct ReportPlan {
     std::string name;
     std::string variable;
     std::filesystem::path file;     // final path
-    engine::Recorder recorder;
-    std::vector<network::Gid> gids; // column order (sorted)
+    engine::Recorder recorder;      // this process's columns only
+    std::vector<network::Gid> gids; // every column, all processes (sorted gids)
 };
 
 // One plan per (report, variable). Throws Error(Config) naming the report key.
 std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const network::Network& net,
                                      const TimeGrid& grid);
 
-// The recorded data of one plan, split by population in gid order.
-std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const network::Network& net,
-                                                         const TimeGrid& grid);
+// The recorded data of one plan, split by population in gid order. `data`
+// holds every column (n_samples rows of plan.gids.size() values).
+std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const std::vector<double>& data,
+                                                         const network::Network& net, const TimeGrid& grid);
 
 }  // namespace pointsim::app

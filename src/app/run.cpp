@@ -1,4 +1,7 @@
-// pointsim::run: config -> network -> inputs -> engine -> outputs.
+// pointsim::run: config -> network -> inputs -> engine -> outputs, on one
+// process or on every rank of an MPI job. Building happens in phases; after
+// each one the ranks agree on errors (Communicator::agree), so a bad input
+// found by any rank stops every rank with the same message and nobody hangs.
 #include "pointsim/run.hpp"
 
 #include <chrono>
@@ -51,6 +54,28 @@ private:
     std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
 };
 
+// Runs one build phase on every rank, then agrees on errors: if any rank
+// failed, every rank throws the lowest failing rank's error.
+template <class F>
+void phase(comm::Communicator& comm, F&& f) {
+    if (comm.size() == 1) {  // nobody to tell: let the exception travel as it is
+        f();
+        return;
+    }
+    std::optional<comm::ErrorReport> local;
+    try {
+        f();
+    } catch (const Error& e) {
+        local = comm::ErrorReport{static_cast<int>(e.kind()), e.what()};
+    } catch (const std::exception& e) {
+        local = comm::ErrorReport{0, e.what()};
+    }
+    if (auto agreed = comm.agree(local)) {
+        if (agreed->kind == 0) throw std::runtime_error(agreed->message);
+        throw Error(static_cast<ErrorKind>(agreed->kind), agreed->message);
+    }
+}
+
 // Moves every output path under a new output directory (the --output-dir option).
 void redirect_outputs(config::SimulationConfig& cfg, const fs::path& new_dir) {
     const fs::path old_dir = cfg.output.output_dir;
@@ -100,42 +125,108 @@ void prepare_output_dir(const config::SimulationConfig& cfg, const std::vector<f
     }
 }
 
+// Rank 0 gets every column of a report: ranks own contiguous gid blocks in
+// rank order, so their columns concatenate into the plan's gid order.
+std::vector<double> gather_report(comm::Communicator& comm, const engine::Recorder& r, std::size_t n_cols) {
+    const auto parts = comm.gather(r.data);
+    std::vector<double> full;
+    if (comm.rank() != 0) return full;
+    full.resize(r.n_samples * n_cols);
+    std::size_t offset = 0;
+    for (const auto& part : parts) {
+        const std::size_t n_local = r.n_samples == 0 ? 0 : part.size() / r.n_samples;
+        for (std::size_t s = 0; s < r.n_samples; ++s)
+            std::copy_n(part.begin() + static_cast<std::ptrdiff_t>(s * n_local), n_local,
+                        full.begin() + static_cast<std::ptrdiff_t>(s * n_cols + offset));
+        offset += n_local;
+    }
+    return full;
+}
+
 }  // namespace
 
 RunSummary run(const RunOptions& options) {
-    LogCapture capture;
+    comm::LocalCommunicator local;
+    return run(options, local);
+}
+
+RunSummary run(const RunOptions& options, comm::Communicator& comm) {
+    const bool root = comm.rank() == 0;
+    std::optional<LogCapture> capture;
+    if (root) capture.emplace();
     auto log = logging::get();
     RunSummary summary;
     const auto t_load = clock_type::now();
 
-    log->info("pointsim {} reading {}", kVersion, options.config.string());
-    config::SimulationConfig cfg = config::load(options.config);
-    if (options.output_dir) redirect_outputs(cfg, fs::absolute(*options.output_dir).lexically_normal());
-    const TimeGrid grid = TimeGrid::make(cfg.run.dt, cfg.run.tstop, cfg.config_path.string());
-    log->info("Run: tstop {} ms, dt {} ms, {} steps", cfg.run.tstop, grid.dt_ms, grid.n_steps);
+    config::SimulationConfig cfg;
+    TimeGrid grid;
+    network::Network net;
+    phase(comm, [&] {
+        log->info("pointsim {} reading {}", kVersion, options.config.string());
+        cfg = config::load(options.config);
+        if (options.output_dir) redirect_outputs(cfg, fs::absolute(*options.output_dir).lexically_normal());
+        grid = TimeGrid::make(cfg.run.dt, cfg.run.tstop, cfg.config_path.string());
+        log->info("Run: tstop {} ms, dt {} ms, {} steps, {} process{}", cfg.run.tstop, grid.dt_ms, grid.n_steps,
+                  comm.size(), comm.size() == 1 ? "" : "es");
+        net = network::read_nodes(cfg);
+    });
 
-    network::Network net = network::build(cfg, grid);
-    for (const auto& p : net.populations)
-        log->info("Population {}: {} {} nodes ({})", p.name, p.size(), p.is_virtual ? "virtual" : "simulated",
-                  p.nodes.file.string());
-    for (const auto& g : net.groups) log->info("Model {}: {} neurons", g->model(), g->size());
-    log->info("Edges: {} synapses, delays {} to {} steps ({} to {} ms)", net.n_edges, net.connectivity.min_delay,
-              net.connectivity.max_delay, grid.step_to_ms(net.connectivity.min_delay),
-              grid.step_to_ms(net.connectivity.max_delay));
+    // Partition simulated nodes over ranks, balanced by incoming synapses.
+    std::vector<std::uint64_t> incoming;
+    if (comm.size() > 1) {
+        phase(comm, [&] { incoming = network::count_incoming(cfg, net, comm.rank(), comm.size()); });
+        comm.all_reduce_sum(incoming);
+    }
+    const auto bounds = network::partition(net, incoming, comm.size());
 
-    auto virtual_spikes = inputs::load_spike_inputs(cfg, net, grid);
-    auto clamps = inputs::load_current_clamps(cfg, net, grid);
-    auto reports = app::plan_reports(cfg, net, grid);
-
-    // Every file this run will write, to check before simulating.
+    std::vector<inputs::StampedSpike> virtual_spikes;
+    std::vector<inputs::CurrentClamp> clamps;
+    std::vector<app::ReportPlan> reports;
     std::vector<fs::path> outputs;
-    if (cfg.output.spikes_file) outputs.push_back(*cfg.output.spikes_file);
-    if (cfg.output.spikes_file_csv) outputs.push_back(*cfg.output.spikes_file_csv);
-    if (cfg.output.log_file) outputs.push_back(*cfg.output.log_file);
-    for (const auto& r : reports) outputs.push_back(r.file);
-    const fs::path config_copy = cfg.output.output_dir / cfg.config_path.filename();
-    outputs.push_back(config_copy);
-    prepare_output_dir(cfg, outputs);
+    const fs::path config_copy_name = cfg.config_path.filename();
+    phase(comm, [&] {
+        network::create_neuron_groups(cfg, grid, net, bounds[static_cast<std::size_t>(comm.rank())],
+                                      bounds[static_cast<std::size_t>(comm.rank()) + 1]);
+        network::read_edges(cfg, grid, net);
+        for (const auto& p : net.populations)
+            log->info("Population {}: {} {} nodes ({})", p.name, p.size(), p.is_virtual ? "virtual" : "simulated",
+                      p.nodes.file.string());
+        for (const auto& g : net.groups) log->info("Model {}: {} neurons", g->model(), g->size());
+        virtual_spikes = inputs::load_spike_inputs(cfg, net, grid);
+        clamps = inputs::load_current_clamps(cfg, net, grid);
+        reports = app::plan_reports(cfg, net, grid);
+        // Every file this run will write, checked before simulating.
+        if (cfg.output.spikes_file) outputs.push_back(*cfg.output.spikes_file);
+        if (cfg.output.spikes_file_csv) outputs.push_back(*cfg.output.spikes_file_csv);
+        if (cfg.output.log_file) outputs.push_back(*cfg.output.log_file);
+        for (const auto& r : reports) outputs.push_back(r.file);
+        outputs.push_back(cfg.output.output_dir / config_copy_name);
+        if (root) prepare_output_dir(cfg, outputs);
+    });
+
+    // What each rank holds: every rank learns every rank's numbers (an
+    // all-gather through a sum over disjoint slots), for the log and for the
+    // global delay range that fixes the exchange interval.
+    constexpr std::size_t kFields = 5;
+    std::vector<std::uint64_t> held(kFields * static_cast<std::size_t>(comm.size()), 0);
+    const std::size_t mine = kFields * static_cast<std::size_t>(comm.rank());
+    held[mine + 0] = net.n_neurons();
+    held[mine + 1] = net.n_edges;
+    held[mine + 2] = net.n_edge_rows_read;
+    held[mine + 3] = static_cast<std::uint64_t>(net.connectivity.min_delay);
+    held[mine + 4] = static_cast<std::uint64_t>(net.connectivity.max_delay);
+    comm.all_reduce_sum(held);
+    std::uint64_t total_edges = 0, min_delay = ~0ULL, max_delay = 0;
+    for (int r = 0; r < comm.size(); ++r) {
+        const std::uint64_t* h = &held[kFields * static_cast<std::size_t>(r)];
+        if (comm.size() > 1) log->info("Rank {}: {} neurons, {} synapses ({} edge rows read)", r, h[0], h[1], h[2]);
+        total_edges += h[1];
+        if (h[1]) min_delay = std::min(min_delay, h[3]);
+        max_delay = std::max(max_delay, h[4]);
+    }
+    if (total_edges)
+        log->info("Edges: {} synapses, delays {} to {} steps ({} to {} ms)", total_edges, min_delay, max_delay,
+                  grid.step_to_ms(static_cast<Step>(min_delay)), grid.step_to_ms(static_cast<Step>(max_delay)));
 
     summary.n_nodes = net.n_gids();
     summary.n_neurons = net.n_neurons();
@@ -143,47 +234,57 @@ RunSummary run(const RunOptions& options) {
     summary.load_seconds = seconds_since(t_load);
     log->info("Network built in {:.3f} s", summary.load_seconds);
 
-    comm::LocalCommunicator comm;
     std::vector<engine::Recorder> recorders;
     for (auto& r : reports) recorders.push_back(std::move(r.recorder));
-    engine::Simulation sim(net, std::move(virtual_spikes), std::move(clamps), grid, comm);
+    // Every rank must use the same exchange interval: the global minimum delay.
+    engine::Simulation sim(net, std::move(virtual_spikes), std::move(clamps), grid, comm,
+                           total_edges ? static_cast<Step>(min_delay) : 1);
     log->info("Starting simulation");
     const engine::Result result = sim.run(recorders);
     summary.simulate_seconds = result.simulate_seconds;
     summary.n_spikes = result.spikes.size();
     log->info("Simulation finished in {:.3f} s: {} spikes", result.simulate_seconds, result.spikes.size());
 
-    const auto t_write = clock_type::now();
-    output::StagedFiles staged;
-    auto spikes = spikes_by_population(result.spikes, net, grid);
-    for (const auto& p : spikes)
-        log->info("Spikes {}: {} ({:.2f} Hz mean)", p.population, p.timestamps.size(),
-                  static_cast<double>(p.timestamps.size()) / static_cast<double>(net.find_population(p.population)->size()) /
-                      (grid.step_to_ms(grid.n_steps) / 1000.0));
-    if (cfg.output.spikes_file)
-        output::write_spikes_h5(staged.stage(*cfg.output.spikes_file), spikes, cfg.output.spikes_sort_order);
-    if (cfg.output.spikes_file_csv)
-        output::write_spikes_csv(staged.stage(*cfg.output.spikes_file_csv), spikes, cfg.output.spikes_sort_order);
-    for (std::size_t k = 0; k < reports.size(); ++k) {
-        reports[k].recorder = std::move(recorders[k]);
-        output::write_report_h5(staged.stage(reports[k].file), app::report_populations(reports[k], net, grid));
-    }
-    {
-        const fs::path tmp = staged.stage(config_copy);
-        std::ofstream out(tmp);
-        out << cfg.resolved.dump(2) << '\n';
-        if (!out) throw output_error("cannot write " + tmp.string());
-    }
-    summary.write_seconds = seconds_since(t_write);
-    log->info("Outputs written in {:.3f} s to {}", summary.write_seconds, cfg.output.output_dir.string());
-    log->info("Done.");
-    if (cfg.output.log_file) {
-        const fs::path tmp = staged.stage(*cfg.output.log_file);
-        std::ofstream out(tmp);
-        out << capture.text();
-        if (!out) throw output_error("cannot write " + tmp.string());
-    }
-    staged.commit();
+    std::vector<std::vector<double>> report_data;
+    for (std::size_t k = 0; k < reports.size(); ++k)
+        report_data.push_back(gather_report(comm, recorders[k], reports[k].gids.size()));
+
+    phase(comm, [&] {
+        if (!root) return;
+        const auto t_write = clock_type::now();
+        output::StagedFiles staged;
+        auto spikes = spikes_by_population(result.spikes, net, grid);
+        for (const auto& p : spikes)
+            log->info("Spikes {}: {} ({:.2f} Hz mean)", p.population, p.timestamps.size(),
+                      static_cast<double>(p.timestamps.size()) /
+                          static_cast<double>(net.find_population(p.population)->size()) /
+                          (grid.step_to_ms(grid.n_steps) / 1000.0));
+        if (cfg.output.spikes_file)
+            output::write_spikes_h5(staged.stage(*cfg.output.spikes_file), spikes, cfg.output.spikes_sort_order);
+        if (cfg.output.spikes_file_csv)
+            output::write_spikes_csv(staged.stage(*cfg.output.spikes_file_csv), spikes, cfg.output.spikes_sort_order);
+        for (std::size_t k = 0; k < reports.size(); ++k) {
+            reports[k].recorder = std::move(recorders[k]);
+            output::write_report_h5(staged.stage(reports[k].file),
+                                    app::report_populations(reports[k], report_data[k], net, grid));
+        }
+        {
+            const fs::path tmp = staged.stage(cfg.output.output_dir / config_copy_name);
+            std::ofstream out(tmp);
+            out << cfg.resolved.dump(2) << '\n';
+            if (!out) throw output_error("cannot write " + tmp.string());
+        }
+        summary.write_seconds = seconds_since(t_write);
+        log->info("Outputs written in {:.3f} s to {}", summary.write_seconds, cfg.output.output_dir.string());
+        log->info("Done.");
+        if (cfg.output.log_file) {
+            const fs::path tmp = staged.stage(*cfg.output.log_file);
+            std::ofstream out(tmp);
+            out << capture->text();
+            if (!out) throw output_error("cannot write " + tmp.string());
+        }
+        staged.commit();
+    });
     return summary;
 }
 

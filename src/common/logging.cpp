@@ -1,5 +1,7 @@
 #include "common/logging.hpp"
 
+#include <algorithm>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
@@ -38,6 +40,12 @@ void remove_file_sinks() {
                 sinks.end());
 }
 
-void set_level(spdlog::level::level_enum level) { get()->set_level(level); }
+// The console sink (the first) gets `level`; the logger lets info through so the
+// log file stays complete under --quiet.
+void set_level(spdlog::level::level_enum level) {
+    auto l = get();
+    l->sinks().front()->set_level(level);
+    l->set_level(std::min(level, spdlog::level::info));
+}
 
 }  // namespace pointsim::logging

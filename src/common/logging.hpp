@@ -18,6 +18,7 @@ void add_file_sink(const std::filesystem::path& file);
 // Drops the file sink (the file is closed) so it can be renamed.
 void remove_file_sinks();
 
+// Console verbosity (--quiet: warn). The log file still gets info and above.
 void set_level(spdlog::level::level_enum level);
 
 }  // namespace pointsim::logging

@@ -19,12 +19,14 @@ struct ClampEvent {
 }  // namespace
 
 Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
-                       std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm)
+                       std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
+                       Step exchange_interval)
     : net_(net),
       virtual_spikes_(std::move(virtual_spikes)),
       clamps_(std::move(clamps)),
       grid_(grid),
       comm_(comm),
+      exchange_interval_(std::max<Step>(1, exchange_interval)),
       n_neurons_(net.n_neurons()),
       n_channels_(1),
       n_slots_(net.connectivity.max_delay + 1) {
@@ -47,7 +49,7 @@ Result Simulation::run(std::vector<Recorder>& recorders) {
     const auto started = clock::now();
     Result result;
     const Step n_steps = grid_.n_steps;
-    const Step min_delay = std::max<Step>(1, net_.connectivity.min_delay);
+    const Step min_delay = exchange_interval_;
 
     // Current clamps: one amplitude per clamp; a neuron's input is the sum over
     // its clamps in clamp order, recomputed when one of them changes.

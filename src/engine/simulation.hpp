@@ -38,7 +38,8 @@ struct Result {
 class Simulation {
 public:
     Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
-               std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm);
+               std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
+               Step exchange_interval);
 
     // Runs all steps; recorders are filled in place.
     Result run(std::vector<Recorder>& recorders);
@@ -52,6 +53,7 @@ private:
     std::vector<inputs::CurrentClamp> clamps_;
     TimeGrid grid_;
     comm::Communicator& comm_;
+    Step exchange_interval_;  // the global minimum delay, the same on every rank
     std::size_t n_neurons_;
     int n_channels_;
     Step n_slots_;

@@ -38,7 +38,7 @@ struct TimedAmplitude {
 
 // BMTK AmpsReader + PointNet IClamp module: (delay, amp) and the switch-off
 // (delay + duration, 0) unless the next pulse starts before it ends.
-std::vector<TimedAmplitude> pulses(const Json& params, const std::string& where) {
+std::vector<TimedAmplitude> pulses(const Json& params, const std::string& where, double dt_ms) {
     const auto amp = number_list(params, "amp", where);
     const auto delay = number_list(params, "delay", where);
     const auto duration = number_list(params, "duration", where);
@@ -47,6 +47,9 @@ std::vector<TimedAmplitude> pulses(const Json& params, const std::string& where)
     std::vector<TimedAmplitude> out;
     for (std::size_t i = 0; i < amp.size(); ++i) {
         out.push_back({delay[i], amp[i]});
+        // BMTK skips an entry whose onset is <= dt together with its switch-off;
+        // the caller drops (and counts) the onset itself.
+        if (delay[i] <= dt_ms) continue;
         const double off = delay[i] + duration[i];
         // Equal switch-off and next onset: NEST would reject the repeated time;
         // pointsim merges the two pulses (the next amplitude replaces this one).
@@ -119,7 +122,7 @@ std::vector<CurrentClamp> load_current_clamps(const config::SimulationConfig& cf
         const std::string where = cfg.config_path.string() + ": inputs." + in.name;
         const std::string type = in.params.value("input_type", "");
         std::vector<TimedAmplitude> timed;
-        if (type == "current_clamp") timed = pulses(in.params, where);
+        if (type == "current_clamp") timed = pulses(in.params, where, grid.dt_ms);
         else if (type == "csv" || type == "file") timed = csv_amplitudes(in.params, where);
         else throw config_error(where + ".input_type: '" + type + "' is not supported for IClamp (current_clamp, csv, file)");
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,6 +49,10 @@ public:
     // Current value of recordable `which` for neuron i.
     virtual double get(std::size_t which, std::size_t i) const = 0;
 };
+
+// Recordables of a model and their units, e.g. {"V_m", "mV"} (known without
+// creating a group, for processes that hold none of its neurons).
+const std::vector<std::pair<std::string, std::string>>& model_recordables(const std::string& model);
 
 // Supported NEST models, for messages.
 const std::vector<std::string>& supported_models();

@@ -10,6 +10,15 @@ const std::vector<std::string>& supported_models() {
     return names;
 }
 
+const std::vector<std::pair<std::string, std::string>>& model_recordables(const std::string& model) {
+    static const std::vector<std::pair<std::string, std::string>> psc{{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}};
+    static const std::vector<std::pair<std::string, std::string>> delta{{"V_m", "mV"}};
+    static const std::vector<std::pair<std::string, std::string>> none;
+    if (model == "iaf_psc_alpha" || model == "iaf_psc_exp") return psc;
+    if (model == "iaf_psc_delta") return delta;
+    return none;
+}
+
 bool is_supported(const std::string& model) {
     const auto& names = supported_models();
     return std::find(names.begin(), names.end(), model) != names.end();

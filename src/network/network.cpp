@@ -62,18 +62,35 @@ std::string nest_model_name(const std::string& model_template, const std::string
     return model_template.substr(colon + 1);
 }
 
-// Value of a per-row attribute: the node group's h5 dataset wins over the types CSV (SONATA).
-std::optional<std::string> type_value(const sonata::TypeTable& types, std::int64_t type_id, const std::string& col) {
-    return types.get(type_id, col);
+
+
+// Attribute of a node row: the node group's h5 string dataset wins over the types CSV (SONATA).
+std::optional<std::string> node_attribute(const Population& pop, std::size_t row, const std::string& name) {
+    const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
+    auto it = group.attributes.find(name);
+    if (it != group.attributes.end() && it->second.is_string) return it->second.strings[pop.nodes.group_indices[row]];
+    return pop.types->get(pop.nodes.node_type_ids[row], name);
 }
 
-struct NodeTypeModel {
-    bool is_virtual = false;
-    std::string model;      // NEST model name
-    std::uint32_t set = 0;  // parameter set index within its model
-};
+// The NEST model of a simulated node type, checked up front on every rank.
+std::string node_model(const Population& pop, std::size_t row) {
+    const std::int64_t type_id = pop.nodes.node_type_ids[row];
+    const std::string where = pop.types->file().string() + ": node_type_id " + std::to_string(type_id);
+    const auto model_template = node_attribute(pop, row, "model_template");
+    if (!model_template) throw input_error(where + ": model_template is missing");
+    const std::string model = nest_model_name(*model_template, where);
+    if (!models::is_supported(model)) {
+        std::string list;
+        for (const auto& m : models::supported_models()) list += (list.empty() ? "" : ", ") + ("nest:" + m);
+        throw model_error(where + ": unknown model_template '" + *model_template + "' (supported: " + list + ")");
+    }
+    return model;
+}
 
-void read_nodes(const config::SimulationConfig& cfg, Network& net) {
+}  // namespace
+
+Network read_nodes(const config::SimulationConfig& cfg) {
+    Network net;
     std::map<std::string, std::string> seen;  // population -> file
     for (const auto& files : cfg.nodes) {
         auto types = std::make_shared<const sonata::TypeTable>(
@@ -96,14 +113,41 @@ void read_nodes(const config::SimulationConfig& cfg, Network& net) {
             }
             p.nodes = std::move(pop);
             net.location.resize(net.location.size() + p.size());
+            net.simulated.resize(net.location.size(), false);
+            net.model_of_gid.resize(net.location.size(), Network::kNoModel);
+            // Virtual or simulated, per row: model_type from h5 or the CSV (required).
+            std::size_t n_virtual = 0;
+            for (std::size_t row = 0; row < p.size(); ++row) {
+                const auto model_type = node_attribute(p, row, "model_type");
+                if (!model_type)
+                    throw input_error(types->file().string() + ": node_type_id " + std::to_string(p.nodes.node_type_ids[row]) +
+                                      " has no model_type (population '" + p.name + "')");
+                if (*model_type == "virtual") {
+                    ++n_virtual;
+                } else {
+                    const std::string model = node_model(p, row);
+                    auto it = std::find(net.model_names.begin(), net.model_names.end(), model);
+                    if (it == net.model_names.end()) it = net.model_names.insert(net.model_names.end(), model);
+                    net.model_of_gid[p.gid_of_row(row)] = static_cast<std::uint8_t>(it - net.model_names.begin());
+                    net.simulated[p.gid_of_row(row)] = true;
+                }
+            }
+            if (n_virtual != 0 && n_virtual != p.size())
+                throw input_error(files.nodes_file.string() + ": population '" + p.name +
+                                  "' mixes virtual and simulated nodes, which pointsim does not support");
+            p.is_virtual = n_virtual == p.size() && p.size() > 0;
             net.populations.push_back(std::move(p));
         }
     }
     if (net.populations.empty()) throw input_error(cfg.config_path.string() + ": the networks hold no node population");
+    return net;
 }
 
-// Decides model and parameters per node, creates one neuron group per model.
-void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net) {
+// Decides the parameters of every local neuron and creates one neuron group
+// per model for the simulated gids in [begin, end).
+void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end) {
+    net.local_begin = begin;
+    net.local_end = end;
     ComponentCache components;
     struct GroupBuild {
         std::vector<models::ParameterSet> sets;
@@ -113,37 +157,15 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
     };
     std::map<std::string, GroupBuild> builds;  // model -> build (map: deterministic order)
 
-    for (auto& pop : net.populations) {
-        const auto& types = *pop.types;
-        const std::string where = pop.nodes.file.string() + ": population '" + pop.name + "'";
-        std::size_t n_virtual = 0;
+    for (const auto& pop : net.populations) {
+        if (pop.is_virtual) continue;
         for (std::size_t row = 0; row < pop.size(); ++row) {
+            const Gid gid = pop.gid_of_row(row);
+            if (gid < begin || gid >= end) continue;  // another rank's
             const std::int64_t type_id = pop.nodes.node_type_ids[row];
-            const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
-            const std::uint64_t grow = pop.nodes.group_indices[row];
-            auto attr = [&](const std::string& name) -> std::optional<std::string> {
-                auto it = group.attributes.find(name);
-                if (it != group.attributes.end() && it->second.is_string) return it->second.strings[grow];
-                return type_value(types, type_id, name);
-            };
-            const auto model_type = attr("model_type");
-            if (!model_type)
-                throw input_error(where + ": node type " + std::to_string(type_id) + " has no model_type (" +
-                                  types.file().string() + ")");
-            if (*model_type == "virtual") {
-                ++n_virtual;
-                continue;
-            }
-            const std::string type_where = types.file().string() + ": node_type_id " + std::to_string(type_id);
-            const auto model_template = attr("model_template");
-            if (!model_template) throw input_error(type_where + ": model_template is missing");
-            const std::string model = nest_model_name(*model_template, type_where);
-            if (!models::is_supported(model)) {
-                std::string list;
-                for (const auto& m : models::supported_models()) list += (list.empty() ? "" : ", ") + ("nest:" + m);
-                throw model_error(type_where + ": unknown model_template '" + *model_template + "' (supported: " + list + ")");
-            }
-            const auto params_file = attr("dynamics_params");
+            const std::string type_where = pop.types->file().string() + ": node_type_id " + std::to_string(type_id);
+            const std::string model = node_model(pop, row);
+            const auto params_file = node_attribute(pop, row, "dynamics_params");
             std::string key = std::to_string(type_id) + "|" + pop.name + "|" + params_file.value_or("");
             Json params = Json::object();
             std::string source = type_where;
@@ -153,7 +175,9 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
                 source = file.string() + " (node_type_id " + std::to_string(type_id) + ")";
             }
             // Per-node dynamics_params in h5 override the JSON (SONATA spec; BMTK ignores them).
+            const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
             if (!group.dynamics_params.empty()) {
+                const std::uint64_t grow = pop.nodes.group_indices[row];
                 for (const auto& [name, column] : group.dynamics_params) {
                     if (column.is_string) params[name] = column.strings[grow];
                     else params[name] = column.numbers[grow];
@@ -166,11 +190,8 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
             auto [it, inserted] = b.set_of_key.emplace(key, static_cast<std::uint32_t>(b.sets.size()));
             if (inserted) b.sets.push_back(models::ParameterSet{params, source});
             b.set_of_neuron.push_back(it->second);
-            b.gids.push_back(pop.gid_of_row(row));
+            b.gids.push_back(gid);
         }
-        pop.is_virtual = n_virtual == pop.size() && pop.size() > 0;
-        if (n_virtual != 0 && n_virtual != pop.size())
-            throw input_error(where + " mixes virtual and simulated nodes, which pointsim does not support");
     }
 
     for (auto& [model, b] : builds) {
@@ -186,6 +207,8 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
         }
     }
 }
+
+namespace {
 
 // Edge-type information resolved once per type.
 struct EdgeType {
@@ -250,99 +273,86 @@ struct PendingSynapse {
     std::uint32_t delay;
 };
 
-const sonata::Column* find_column(const sonata::Group& g, const char* name) {
-    auto it = g.attributes.find(name);
-    if (it == g.attributes.end() || it->second.is_string) return nullptr;
-    return &it->second;
+// Edge rows per HDF5 read: large enough for bulk I/O, small enough that
+// memory does not grow with the size of the file.
+constexpr std::size_t kChunkRows = std::size_t{1} << 20;
+
+struct EdgeFileContext {
+    const config::EdgeFiles& files;
+    const sonata::TypeTable& types;
+    std::map<std::int64_t, EdgeType>& edge_types;
+    ComponentCache& components;
+};
+
+// Turns the rows of one block that target local neurons into synapses.
+void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const Network& net, EdgeFileContext& ctx,
+               const sonata::EdgeReader& reader, const Population& src, const Population& tgt,
+               const sonata::EdgeBlock& block, std::vector<PendingSynapse>& out, Step& min_delay, Step& max_delay) {
+    const std::string where = reader.file().string() + ": /edges/" + reader.name();
+    const auto& w_h5 = block.values.at("syn_weight");
+    const auto& w_has = block.present.at("syn_weight");
+    const auto& n_h5 = block.values.at("nsyns");
+    const auto& n_has = block.present.at("nsyns");
+    const auto& d_h5 = block.values.at("delay");
+    const auto& d_has = block.present.at("delay");
+    for (std::size_t i = 0; i < block.size(); ++i) {
+        const std::size_t e = block.first_row + i;
+        auto t = tgt.row_of_node_id.find(block.target_ids[i]);
+        if (t == tgt.row_of_node_id.end())
+            throw input_error(where + "/target_node_id[" + std::to_string(e) + "] = " + std::to_string(block.target_ids[i]) +
+                              " is not a node of population '" + tgt.name + "'");
+        const NeuronLocation& loc = net.location[tgt.gid_of_row(t->second)];
+        if (loc.group < 0) continue;  // another rank's target
+        const std::string row = "[" + std::to_string(e) + "]";
+        auto s = src.row_of_node_id.find(block.source_ids[i]);
+        if (s == src.row_of_node_id.end())
+            throw input_error(where + "/source_node_id" + row + " = " + std::to_string(block.source_ids[i]) +
+                              " is not a node of population '" + src.name + "'");
+        const std::int64_t type_id = block.edge_type_ids[i];
+        auto et = ctx.edge_types.find(type_id);
+        if (et == ctx.edge_types.end()) {
+            if (!ctx.types.has_type(type_id))
+                throw input_error(where + "/edge_type_id" + row + " = " + std::to_string(type_id) + " is not in " +
+                                  ctx.files.edge_types_file.string());
+            et = ctx.edge_types.emplace(type_id, resolve_edge_type(cfg, ctx.types, type_id, ctx.components)).first;
+        }
+        const EdgeType& type = et->second;
+        // BMTK PointEdgeAdaptor: weight = syn_weight x nsyns, h5 before CSV, nsyns defaults to 1.
+        const std::optional<double> syn_weight = w_has[i] ? std::optional<double>(w_h5[i]) : type.syn_weight;
+        if (!syn_weight)
+            throw input_error(where + row + ": no syn_weight in the h5 group or in " + ctx.files.edge_types_file.string() +
+                              " (edge_type_id " + std::to_string(type_id) + "; empty, NONE and NaN count as missing)");
+        const double nsyns = n_has[i] ? n_h5[i] : type.nsyns.value_or(1.0);
+        const double weight = *syn_weight * nsyns;
+        if (!std::isfinite(weight))
+            throw input_error(where + row + ": synaptic weight is " + fmt_double(weight) + " (syn_weight " +
+                              fmt_double(*syn_weight) + " x nsyns " + fmt_double(nsyns) + ")");
+        // h5, else CSV, else the synapse JSON, else NEST's default of 1 ms.
+        const double delay_ms = d_has[i] ? d_h5[i] : type.delay.value_or(type.json_delay.value_or(1.0));
+        if (!std::isfinite(delay_ms)) throw input_error(where + row + ": delay is " + fmt_double(delay_ms));
+        const Step d = grid.delay_to_steps(delay_ms);
+        if (d < 1)
+            throw input_error(where + row + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
+                              fmt_double(grid.dt_ms) + " ms");
+        const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel(weight, type.receptor);
+        out.push_back({src.gid_of_row(s->second), loc.flat, static_cast<std::uint8_t>(channel), weight,
+                       static_cast<std::uint32_t>(d)});
+        min_delay = std::min(min_delay, d);
+        max_delay = std::max(max_delay, d);
+    }
 }
 
-void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net) {
-    ComponentCache components;
-    std::vector<PendingSynapse> synapses;
-    Step min_delay = std::numeric_limits<Step>::max(), max_delay = 1;
-    for (const auto& files : cfg.edges) {
-        if (!files.enabled) continue;
-        const auto types = sonata::TypeTable::read(files.edge_types_file, "edge_type_id");
-        std::map<std::int64_t, EdgeType> edge_types;
-        for (const auto& pop : sonata::read_edge_populations(files.edges_file)) {
-            const std::string where = files.edges_file.string() + ": /edges/" + pop.name;
-            const Population* src = net.find_population(pop.source_population);
-            const Population* tgt = net.find_population(pop.target_population);
-            if (!src)
-                throw input_error(where + "/source_node_id: node_population '" + pop.source_population + "' is not in the network");
-            if (!tgt)
-                throw input_error(where + "/target_node_id: node_population '" + pop.target_population + "' is not in the network");
-            if (tgt->is_virtual)
-                throw input_error(where + ": target population '" + tgt->name + "' consists of virtual nodes");
-            for (std::size_t e = 0; e < pop.size(); ++e) {
-                const std::string row = "[" + std::to_string(e) + "]";
-                auto s = src->row_of_node_id.find(pop.source_ids[e]);
-                if (s == src->row_of_node_id.end())
-                    throw input_error(where + "/source_node_id" + row + " = " + std::to_string(pop.source_ids[e]) +
-                                      " is not a node of population '" + src->name + "'");
-                auto t = tgt->row_of_node_id.find(pop.target_ids[e]);
-                if (t == tgt->row_of_node_id.end())
-                    throw input_error(where + "/target_node_id" + row + " = " + std::to_string(pop.target_ids[e]) +
-                                      " is not a node of population '" + tgt->name + "'");
-                const std::int64_t type_id = pop.edge_type_ids[e];
-                auto et = edge_types.find(type_id);
-                if (et == edge_types.end()) {
-                    if (!types.has_type(type_id))
-                        throw input_error(where + "/edge_type_id" + row + " = " + std::to_string(type_id) + " is not in " +
-                                          files.edge_types_file.string());
-                    et = edge_types.emplace(type_id, resolve_edge_type(cfg, types, type_id, components)).first;
-                }
-                const EdgeType& type = et->second;
-                const auto& group = pop.groups.at(pop.group_ids[e]);
-                const std::uint64_t gi = pop.group_indices[e];
-                auto value = [&](const char* name, const std::optional<double>& fallback) -> std::optional<double> {
-                    if (const auto* c = find_column(group, name)) return c->numbers[gi];
-                    return fallback;
-                };
-                // BMTK PointEdgeAdaptor: weight = syn_weight x nsyns, h5 before CSV, nsyns defaults to 1.
-                const auto syn_weight = value("syn_weight", type.syn_weight);
-                if (!syn_weight)
-                    throw input_error(where + row + ": no syn_weight in the h5 group or in " + files.edge_types_file.string() +
-                                      " (edge_type_id " + std::to_string(type_id) + ")");
-                const double weight = *syn_weight * value("nsyns", type.nsyns).value_or(1.0);
-                if (!std::isfinite(weight))
-                    throw input_error(where + row + ": synaptic weight is " + fmt_double(weight) + " (syn_weight x nsyns)");
-                const double delay_ms = value("delay", type.delay).value_or(type.json_delay.value_or(1.0));  // NEST default 1 ms
-                if (!std::isfinite(delay_ms))
-                    throw input_error(where + row + ": delay is " + fmt_double(delay_ms));
-                const Step d = grid.delay_to_steps(delay_ms);
-                if (d < 1)
-                    throw input_error(where + row + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
-                                      fmt_double(grid.dt_ms) + " ms");
-                const NeuronLocation& loc = net.location[tgt->gid_of_row(t->second)];
-                const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel(weight, type.receptor);
-                synapses.push_back({src->gid_of_row(s->second), loc.flat, static_cast<std::uint8_t>(channel), weight,
-                                    static_cast<std::uint32_t>(d)});
-                min_delay = std::min(min_delay, d);
-                max_delay = std::max(max_delay, d);
-            }
-            net.n_edges += pop.size();
-        }
-    }
-    // Counting sort by source gid keeps the file order within each row.
-    Connectivity& c = net.connectivity;
-    c.row_begin.assign(net.n_gids() + 1, 0);
-    for (const auto& s : synapses) ++c.row_begin[s.source + 1];
-    std::partial_sum(c.row_begin.begin(), c.row_begin.end(), c.row_begin.begin());
-    std::vector<std::uint64_t> next(c.row_begin.begin(), c.row_begin.end() - 1);
-    c.target.resize(synapses.size());
-    c.channel.resize(synapses.size());
-    c.weight.resize(synapses.size());
-    c.delay.resize(synapses.size());
-    for (const auto& s : synapses) {
-        const auto k = next[s.source]++;
-        c.target[k] = s.target;
-        c.channel[k] = s.channel;
-        c.weight[k] = s.weight;
-        c.delay[k] = s.delay;
-    }
-    c.min_delay = synapses.empty() ? 1 : min_delay;
-    c.max_delay = max_delay;
+// The populations an edge population connects, checked.
+std::pair<const Population*, const Population*> endpoints(const Network& net, const sonata::EdgeReader& reader) {
+    const std::string where = reader.file().string() + ": /edges/" + reader.name();
+    const Population* src = net.find_population(reader.source_population());
+    const Population* tgt = net.find_population(reader.target_population());
+    if (!src)
+        throw input_error(where + "/source_node_id: node_population '" + reader.source_population() + "' is not in the network");
+    if (!tgt)
+        throw input_error(where + "/target_node_id: node_population '" + reader.target_population() + "' is not in the network");
+    if (tgt->is_virtual) throw input_error(where + ": target population '" + tgt->name + "' consists of virtual nodes");
+    return {src, tgt};
 }
 
 }  // namespace
@@ -364,10 +374,115 @@ const Population* Network::find_population(const std::string& name) const {
     return nullptr;
 }
 
+std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, const Network& net, int rank,
+                                          int n_ranks) {
+    std::vector<std::uint64_t> incoming(net.n_gids(), 0);
+    for (const auto& files : cfg.edges) {
+        if (!files.enabled) continue;
+        for (const auto& name : sonata::EdgeReader::populations(files.edges_file)) {
+            const sonata::EdgeReader reader(files.edges_file, name);
+            const Population* tgt = endpoints(net, reader).second;
+            // This rank's contiguous share of the rows.
+            const std::size_t n = reader.size();
+            const std::size_t begin = n * static_cast<std::size_t>(rank) / static_cast<std::size_t>(n_ranks);
+            const std::size_t end = n * static_cast<std::size_t>(rank + 1) / static_cast<std::size_t>(n_ranks);
+            for (std::size_t first = begin; first < end; first += kChunkRows) {
+                const std::size_t count = std::min(kChunkRows, end - first);
+                const auto ids = reader.target_ids(first, count);
+                for (std::size_t i = 0; i < count; ++i) {
+                    auto t = tgt->row_of_node_id.find(ids[i]);
+                    if (t == tgt->row_of_node_id.end())
+                        throw input_error(files.edges_file.string() + ": /edges/" + name + "/target_node_id[" +
+                                          std::to_string(first + i) + "] = " + std::to_string(ids[i]) +
+                                          " is not a node of population '" + tgt->name + "'");
+                    ++incoming[tgt->gid_of_row(t->second)];
+                }
+            }
+        }
+    }
+    return incoming;
+}
+
+std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, int n_ranks) {
+    // Cost of a neuron: one update per step plus its incoming synapses.
+    std::vector<std::uint64_t> prefix(net.n_gids() + 1, 0);
+    for (Gid g = 0; g < net.n_gids(); ++g)
+        prefix[g + 1] = prefix[g] + (net.simulated[g] ? 1 + (incoming.empty() ? 0 : incoming[g]) : 0);
+    std::vector<Gid> bounds(static_cast<std::size_t>(n_ranks) + 1, net.n_gids());
+    bounds[0] = 0;
+    for (int r = 1; r < n_ranks; ++r) {
+        // First gid whose cumulative cost reaches r/n of the total (integer arithmetic: deterministic).
+        const std::uint64_t target = (prefix.back() * static_cast<std::uint64_t>(r) + static_cast<std::uint64_t>(n_ranks) - 1) /
+                                     static_cast<std::uint64_t>(n_ranks);
+        const auto b = static_cast<Gid>(std::lower_bound(prefix.begin(), prefix.end(), target) - prefix.begin());
+        bounds[static_cast<std::size_t>(r)] = std::max(b, bounds[static_cast<std::size_t>(r) - 1]);
+    }
+    return bounds;
+}
+
+void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net) {
+    ComponentCache components;
+    std::vector<PendingSynapse> synapses;
+    Step min_delay = std::numeric_limits<Step>::max(), max_delay = 1;
+    const std::vector<std::string> attributes{"syn_weight", "nsyns", "delay"};
+    for (const auto& files : cfg.edges) {
+        if (!files.enabled) continue;
+        const auto types = sonata::TypeTable::read(files.edge_types_file, "edge_type_id");
+        std::map<std::int64_t, EdgeType> edge_types;
+        EdgeFileContext ctx{files, types, edge_types, components};
+        for (const auto& name : sonata::EdgeReader::populations(files.edges_file)) {
+            const sonata::EdgeReader reader(files.edges_file, name);
+            const auto [src, tgt] = endpoints(net, reader);
+            // Which rows to read: all of them when every target is local,
+            // else the local targets' ranges from the index when there is one.
+            std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges{{0, reader.size()}};
+            bool all_local = true;
+            std::vector<std::uint64_t> local_node_ids;
+            for (std::size_t row = 0; row < tgt->size(); ++row) {
+                if (net.is_local(tgt->gid_of_row(row))) local_node_ids.push_back(tgt->nodes.node_ids[row]);
+                else all_local = false;
+            }
+            if (!all_local) {
+                std::sort(local_node_ids.begin(), local_node_ids.end());
+                if (auto indexed = reader.target_ranges(local_node_ids)) ranges = std::move(*indexed);
+            }
+            for (const auto& [begin, end] : ranges) {
+                for (std::uint64_t first = begin; first < end; first += kChunkRows) {
+                    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));
+                    const auto block = reader.read(static_cast<std::size_t>(first), count, attributes);
+                    net.n_edge_rows_read += count;
+                    const std::size_t before = synapses.size();
+                    add_block(cfg, grid, net, ctx, reader, *src, *tgt, block, synapses, min_delay, max_delay);
+                    net.n_edges += synapses.size() - before;
+                }
+            }
+        }
+    }
+    // Counting sort by source gid; within a row, synapses keep file order
+    // (files in config order, rows ascending), whatever the partition.
+    Connectivity& c = net.connectivity;
+    c.row_begin.assign(net.n_gids() + 1, 0);
+    for (const auto& s : synapses) ++c.row_begin[s.source + 1];
+    std::partial_sum(c.row_begin.begin(), c.row_begin.end(), c.row_begin.begin());
+    std::vector<std::uint64_t> next(c.row_begin.begin(), c.row_begin.end() - 1);
+    c.target.resize(synapses.size());
+    c.channel.resize(synapses.size());
+    c.weight.resize(synapses.size());
+    c.delay.resize(synapses.size());
+    for (const auto& s : synapses) {
+        const auto k = next[s.source]++;
+        c.target[k] = s.target;
+        c.channel[k] = s.channel;
+        c.weight[k] = s.weight;
+        c.delay[k] = s.delay;
+    }
+    c.min_delay = synapses.empty() ? 1 : min_delay;
+    c.max_delay = max_delay;
+}
+
 Network build(const config::SimulationConfig& cfg, const TimeGrid& grid) {
-    Network net;
-    read_nodes(cfg, net);
-    create_neuron_groups(cfg, grid, net);
+    Network net = read_nodes(cfg);
+    create_neuron_groups(cfg, grid, net, 0, net.n_gids());
     read_edges(cfg, grid, net);
     return net;
 }

@@ -32,31 +32,62 @@ struct Population {
 };
 
 // Where a simulated gid lives: its neuron group and index there, plus its
-// position in the engine's flat neuron numbering.
+// position in this process's flat neuron numbering. group is -1 for virtual
+// nodes and for neurons another rank owns.
 struct NeuronLocation {
-    std::int32_t group = -1;  // -1 for virtual nodes
+    std::int32_t group = -1;
     std::uint32_t index = 0;
     std::uint32_t flat = 0;
 };
 
 struct Network {
     std::vector<Population> populations;       // in config order
-    std::vector<std::unique_ptr<models::NeuronGroup>> groups;  // one per model
+    std::vector<std::unique_ptr<models::NeuronGroup>> groups;  // one per model, local neurons only
     std::vector<std::uint32_t> group_offset;   // flat index of each group's first neuron
-    std::vector<Gid> gid_of_flat;              // flat neuron index -> gid
+    std::vector<Gid> gid_of_flat;              // flat (local) neuron index -> gid
     std::vector<NeuronLocation> location;      // per gid
-    Connectivity connectivity;                 // synapses by source gid
-    std::size_t n_edges = 0;
+    std::vector<bool> simulated;               // per gid: a neuron (not a virtual node)
+    std::vector<std::string> model_names;      // NEST models present, in first-seen order
+    std::vector<std::uint8_t> model_of_gid;    // per gid: index into model_names (kNoModel if virtual)
+    static constexpr std::uint8_t kNoModel = 0xff;
+    Gid local_begin = 0, local_end = 0;        // this rank owns the simulated gids in [begin, end)
+    Connectivity connectivity;                 // synapses onto local neurons, by source gid
+    std::size_t n_edges = 0;                   // synapses onto local neurons
+    std::size_t n_edge_rows_read = 0;          // edge rows this process read from the files
 
     std::size_t n_gids() const { return location.size(); }
     std::size_t n_neurons() const { return gid_of_flat.size(); }
+    bool is_local(Gid gid) const { return location[gid].group >= 0; }
     const Population& population_of(Gid gid) const;
     std::uint64_t node_id_of(Gid gid) const;
     const Population* find_population(const std::string& name) const;
 };
 
-// Reads every nodes/edges file of the config and builds the network.
-// Throws pointsim::Error naming the file, dataset/column and row for bad input.
+// Building happens in phases so that a distributed run can agree on errors
+// between them (every rank must reach the same collective calls):
+
+// 1. Every rank reads the node tables and types; gids are assigned
+//    (populations in config order, rows in h5 order), virtual nodes marked.
+Network read_nodes(const config::SimulationConfig& cfg);
+
+// 2. Incoming synapses per gid, counted over this rank's share of the edge
+//    rows (share r of n_ranks); summed over ranks it is the full in-degree.
+std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, const Network& net, int rank,
+                                          int n_ranks);
+
+// 3. Contiguous blocks of gids, one per rank, balanced by (incoming + 1) over
+//    simulated nodes: returns n_ranks + 1 boundaries. Deterministic.
+std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, int n_ranks);
+
+// 4. Neuron groups for the simulated gids in [begin, end).
+void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end);
+
+// 5. The synapses onto local neurons: only their rows are read when the
+//    files have indices/target_to_source, else the files are streamed in
+//    chunks and other rows dropped. Memory does not grow with the edge count.
+void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net);
+
+// All phases for one process.
 Network build(const config::SimulationConfig& cfg, const TimeGrid& grid);
 
 // Resolves a node-set reference (a name, an inline object, or a list of

@@ -121,21 +121,38 @@ void Dataset::read_raw(void* buf, const H5::DataType& mem) const {
     guard(file_, path_, [&] { ds_.read(buf, mem); });
 }
 
+// Rows [begin, begin + count) of a 1-D dataset, one hyperslab read.
+void Dataset::read_raw(void* buf, const H5::DataType& mem, std::size_t begin, std::size_t count) const {
+    if (begin + count > rows())
+        fail("rows " + std::to_string(begin) + ".." + std::to_string(begin + count) + " are beyond its " +
+             std::to_string(rows()) + " rows");
+    H5::DataSpace file_space = guard(file_, path_, [&] { return ds_.getSpace(); });
+    const hsize_t start = begin, n = count;
+    guard(file_, path_, [&] { file_space.selectHyperslab(H5S_SELECT_SET, &n, &start); });
+    const H5::DataSpace mem_space(1, &n);
+    guard(file_, path_, [&] { ds_.read(buf, mem, mem_space, file_space); });
+}
+
 std::vector<std::uint64_t> Dataset::read_uint64() const {
     require_1d();
+    return read_uint64(0, rows());
+}
+
+std::vector<std::uint64_t> Dataset::read_uint64(std::size_t begin, std::size_t count) const {
+    require_1d();
     require_integer();
-    std::vector<std::uint64_t> out(rows());
+    std::vector<std::uint64_t> out(count);
     if (out.empty()) return out;
     if (!signed_) {
-        read_raw(out.data(), H5::PredType::NATIVE_UINT64);
+        read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
         return out;
     }
     // Signed source: HDF5 would clip negatives to 0 silently, so read
     // signed and reject them ourselves.
     std::vector<std::int64_t> tmp(out.size());
-    read_raw(tmp.data(), H5::PredType::NATIVE_INT64);
+    read_raw(tmp.data(), H5::PredType::NATIVE_INT64, begin, count);
     for (std::size_t i = 0; i < tmp.size(); ++i) {
-        if (tmp[i] < 0) fail("row " + std::to_string(i) + ": negative value " + std::to_string(tmp[i]));
+        if (tmp[i] < 0) fail("row " + std::to_string(begin + i) + ": negative value " + std::to_string(tmp[i]));
         out[i] = static_cast<std::uint64_t>(tmp[i]);
     }
     return out;
@@ -143,19 +160,24 @@ std::vector<std::uint64_t> Dataset::read_uint64() const {
 
 std::vector<std::int64_t> Dataset::read_int64() const {
     require_1d();
+    return read_int64(0, rows());
+}
+
+std::vector<std::int64_t> Dataset::read_int64(std::size_t begin, std::size_t count) const {
+    require_1d();
     require_integer();
-    std::vector<std::int64_t> out(rows());
+    std::vector<std::int64_t> out(count);
     if (out.empty()) return out;
     if (signed_ || size_ < 8) {
-        read_raw(out.data(), H5::PredType::NATIVE_INT64);
+        read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
         return out;
     }
     // uint64 source: values above INT64_MAX would be clipped silently.
     std::vector<std::uint64_t> tmp(out.size());
-    read_raw(tmp.data(), H5::PredType::NATIVE_UINT64);
+    read_raw(tmp.data(), H5::PredType::NATIVE_UINT64, begin, count);
     for (std::size_t i = 0; i < tmp.size(); ++i) {
         if (tmp[i] > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-            fail("row " + std::to_string(i) + ": value " + std::to_string(tmp[i]) + " is too large");
+            fail("row " + std::to_string(begin + i) + ": value " + std::to_string(tmp[i]) + " is too large");
         out[i] = static_cast<std::int64_t>(tmp[i]);
     }
     return out;
@@ -163,11 +185,16 @@ std::vector<std::int64_t> Dataset::read_int64() const {
 
 std::vector<double> Dataset::read_double() const {
     require_1d();
+    return read_double(0, rows());
+}
+
+std::vector<double> Dataset::read_double(std::size_t begin, std::size_t count) const {
+    require_1d();
     if (!is_numeric()) fail("expected a numeric dataset, found " + class_name(class_));
-    std::vector<double> out(rows());
+    std::vector<double> out(count);
     if (out.empty()) return out;
     if (class_ != H5T_ENUM) {
-        read_raw(out.data(), H5::PredType::NATIVE_DOUBLE);
+        read_raw(out.data(), H5::PredType::NATIVE_DOUBLE, begin, count);
         return out;
     }
     // h5py stores bool as an int8 enum, which HDF5 will not convert to a
@@ -175,7 +202,7 @@ std::vector<double> Dataset::read_double() const {
     // place (the buffer has 8 bytes per element, enough for both).
     const H5::EnumType type = guard(file_, path_, [&] { return ds_.getEnumType(); });
     const H5::DataType base = guard(file_, path_, [&] { return type.getSuper(); });
-    read_raw(out.data(), type);
+    read_raw(out.data(), type, begin, count);
     guard(file_, path_, [&] { base.convert(H5::PredType::NATIVE_DOUBLE, out.size(), out.data(), nullptr); });
     return out;
 }

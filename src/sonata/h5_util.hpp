@@ -57,6 +57,10 @@ public:
     std::vector<std::int64_t> read_int64() const;
     std::vector<double> read_double() const;  // integer, float or enum (h5py bool)
     std::vector<std::string> read_strings() const;
+    // Rows [begin, begin + count) only: one hyperslab read.
+    std::vector<std::uint64_t> read_uint64(std::size_t begin, std::size_t count) const;
+    std::vector<std::int64_t> read_int64(std::size_t begin, std::size_t count) const;
+    std::vector<double> read_double(std::size_t begin, std::size_t count) const;
 
     // A string attribute (scalar or one element, fixed or variable length, any
     // charset); nullopt if absent.
@@ -66,6 +70,7 @@ private:
     void require_1d() const;
     void require_integer() const;
     void read_raw(void* buf, const H5::DataType& mem) const;
+    void read_raw(void* buf, const H5::DataType& mem, std::size_t begin, std::size_t count) const;
     H5::DataSet ds_;
     fs::path file_;
     std::string path_;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -96,6 +97,56 @@ struct EdgePopulation {
 // source/target/type dataset or node_population attribute, mismatched lengths,
 // a group index out of range.
 std::vector<EdgePopulation> read_edge_populations(const fs::path& file);
+
+// Reads one edge population in row ranges, so that a process can read only
+// the edges of its own targets (via indices/target_to_source) or stream a
+// file too large to hold at once. Memory is bounded by the rows asked for.
+struct EdgeBlock {
+    std::size_t first_row = 0;
+    std::vector<std::uint64_t> source_ids;
+    std::vector<std::uint64_t> target_ids;
+    std::vector<std::int64_t> edge_type_ids;
+    // Per requested numeric group attribute: the value of each row, and
+    // whether the row's group has that dataset at all (else the CSV applies).
+    std::map<std::string, std::vector<double>> values;
+    std::map<std::string, std::vector<std::uint8_t>> present;
+    std::size_t size() const { return source_ids.size(); }
+};
+
+class EdgeReader {
+public:
+    // Names of the populations under /edges of a file, in name order.
+    static std::vector<std::string> populations(const fs::path& file);
+
+    EdgeReader(const fs::path& file, const std::string& population);
+    ~EdgeReader();
+    EdgeReader(EdgeReader&&) noexcept;
+    EdgeReader& operator=(EdgeReader&&) noexcept;
+
+    const fs::path& file() const;
+    const std::string& name() const;
+    const std::string& source_population() const;
+    const std::string& target_population() const;
+    std::size_t size() const;  // edge rows
+
+    // target_node_id of rows [begin, begin + count).
+    std::vector<std::uint64_t> target_ids(std::size_t begin, std::size_t count) const;
+
+    // Row ranges [begin, end), ascending and merged, holding every edge whose
+    // target node id is in `target_node_ids` (sorted), taken from
+    // indices/target_to_source (or BMTK's "indicies"); nullopt if the file has
+    // no such index. Throws Error(Input) for an inconsistent index.
+    std::optional<std::vector<std::pair<std::uint64_t, std::uint64_t>>> target_ranges(
+        const std::vector<std::uint64_t>& target_node_ids) const;
+
+    // Rows [begin, begin + count) with the named numeric group attributes.
+    // Throws Error(Input) naming file, dataset and row for a bad group id or index.
+    EdgeBlock read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 // ---------------------------------------------------------------- spike files
 struct SpikeList {

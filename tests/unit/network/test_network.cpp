@@ -1,0 +1,593 @@
+// Tests for src/network: gid assignment, neuron groups, synapse weights,
+// delays and channels, the connectivity rows, and node-set resolution
+// (semantics.md 2.7, 3.4), on small circuits written into a temporary
+// directory and on the real examples.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "test_circuit.hpp"
+
+namespace fs = std::filesystem;
+using namespace ptest;
+using pointsim::ErrorKind;
+using pointsim::network::Gid;
+using pointsim::network::Network;
+using pointsim::network::resolve_node_set;
+
+namespace {
+
+struct Syn {
+    std::uint32_t target;
+    int channel;
+    double weight;
+    std::uint32_t delay;
+};
+
+std::vector<Syn> synapses_of(const Network& net, Gid source) {
+    const auto& c = net.connectivity;
+    std::vector<Syn> out;
+    for (auto k = c.row_begin[source]; k < c.row_begin[source + 1]; ++k)
+        out.push_back({c.target[k], c.channel[k], c.weight[k], c.delay[k]});
+    return out;
+}
+
+std::uint32_t flat_of(const Network& net, Gid gid) { return net.location.at(gid).flat; }
+
+const char* kStatic = "edge_type_id model_template syn_weight nsyns delay\n";
+
+// ================================================================ gids and groups
+
+TEST_F(CircuitTest, GidsFollowConfigOrderOfPopulations) {
+    const Network net = build(base_config({"cortex", "lgn"}));
+    ASSERT_EQ(net.populations.size(), 2u);
+    EXPECT_EQ(net.populations[0].name, "cortex");
+    EXPECT_EQ(net.populations[0].first_gid, 0u);
+    EXPECT_EQ(net.populations[1].name, "lgn");
+    EXPECT_EQ(net.populations[1].first_gid, 5u);
+    EXPECT_EQ(net.n_gids(), 8u);
+    EXPECT_EQ(net.node_id_of(5), 10u);
+    EXPECT_EQ(net.node_id_of(7), 12u);
+    EXPECT_EQ(net.population_of(4).name, "cortex");
+    EXPECT_EQ(net.population_of(5).name, "lgn");
+    ASSERT_NE(net.find_population("lgn"), nullptr);
+    EXPECT_EQ(net.find_population("nope"), nullptr);
+
+    const Network rev = build(base_config({"lgn", "cortex"}));
+    EXPECT_EQ(rev.populations[0].name, "lgn");
+    EXPECT_EQ(rev.populations[0].first_gid, 0u);
+    EXPECT_EQ(rev.populations[1].name, "cortex");
+    EXPECT_EQ(rev.populations[1].first_gid, 3u);
+    EXPECT_EQ(rev.node_id_of(0), 10u);
+    EXPECT_EQ(rev.node_id_of(3), 0u);
+    EXPECT_EQ(rev.population_of(7).name, "cortex");
+}
+
+TEST_F(CircuitTest, GidsFollowH5RowOrderNotNodeIdOrder) {
+    // Unsorted node ids: row r gets gid first_gid + r.
+    write_nodes_h5(path("cortex_nodes.h5"), {NodePop{"cortex", {100, 101, 100}, {7, 3, 5}, {}, {}}});
+    const Network net = build(base_config({"lgn", "cortex"}));
+    const auto* p = net.find_population("cortex");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->first_gid, 3u);
+    EXPECT_EQ(net.node_id_of(3), 7u);
+    EXPECT_EQ(net.node_id_of(4), 3u);
+    EXPECT_EQ(net.node_id_of(5), 5u);
+    EXPECT_EQ(p->row_of_node_id.at(3), 1u);
+    EXPECT_EQ(p->gid_of_row(2), 5u);
+    // node_id resolution goes through the row, not the id.
+    EXPECT_EQ(resolve_node_set(Json{{"population", "cortex"}, {"node_id", 3}}, Json::object(), net, "t"),
+              std::vector<Gid>{4});
+}
+
+TEST_F(CircuitTest, NodeIdsDefaultToRowIndex) {
+    write_nodes_h5(path("lgn_nodes.h5"), {NodePop{"lgn", {200, 200}, {}, {}, {}}});
+    const Network net = build(base_config());
+    EXPECT_EQ(net.node_id_of(5), 0u);
+    EXPECT_EQ(net.node_id_of(6), 1u);
+}
+
+TEST_F(CircuitTest, VirtualPopulationDetected) {
+    const Network net = build(base_config());
+    EXPECT_FALSE(net.find_population("cortex")->is_virtual);
+    EXPECT_TRUE(net.find_population("lgn")->is_virtual);
+    EXPECT_EQ(net.n_neurons(), 5u);
+    for (Gid g = 5; g < 8; ++g) EXPECT_EQ(net.location[g].group, -1) << g;
+    for (Gid g = 0; g < 5; ++g) EXPECT_GE(net.location[g].group, 0) << g;
+}
+
+TEST_F(CircuitTest, MixedVirtualAndSimulatedPopulationIsAnError) {
+    text_file("lgn_node_types.csv",
+              "node_type_id model_type model_template\n200 virtual NONE\n201 point_process nest:iaf_psc_alpha\n");
+    write_nodes_h5(path("lgn_nodes.h5"), {NodePop{"lgn", {200, 201}, {10, 11}, {}, {}}});
+    const std::string msg = error_of([&] { build(base_config()); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "lgn");
+    EXPECT_CONTAINS(msg, "virtual");
+}
+
+TEST_F(CircuitTest, NeuronGroupsByModel) {
+    const Network net = build(base_config());
+    ASSERT_EQ(net.groups.size(), 2u);
+    EXPECT_STREQ(net.groups[0]->model(), "iaf_psc_alpha");
+    EXPECT_STREQ(net.groups[1]->model(), "iaf_psc_delta");
+    EXPECT_EQ(net.groups[0]->size(), 4u);
+    EXPECT_EQ(net.groups[1]->size(), 1u);
+    EXPECT_EQ(net.group_offset, (std::vector<std::uint32_t>{0, 4}));
+    // Flat numbering: group by group, gid order within a group.
+    EXPECT_EQ(net.gid_of_flat, (std::vector<Gid>{0, 1, 2, 4, 3}));
+    EXPECT_EQ(net.location[3].group, 1);
+    EXPECT_EQ(net.location[3].index, 0u);
+    EXPECT_EQ(net.location[3].flat, 4u);
+    EXPECT_EQ(net.location[4].group, 0);
+    EXPECT_EQ(net.location[4].index, 3u);
+    EXPECT_EQ(net.location[4].flat, 3u);
+    for (std::uint32_t f = 0; f < net.n_neurons(); ++f) EXPECT_EQ(net.location[net.gid_of_flat[f]].flat, f);
+}
+
+TEST_F(CircuitTest, UnknownNeuronModelIsAnError) {
+    text_file("cortex_node_types.csv",
+              "node_type_id model_type model_template\n100 point_process nest:hh_psc_alpha\n"
+              "101 point_process nest:iaf_psc_alpha\n102 point_process nest:iaf_psc_alpha\n");
+    const std::string msg = error_of([&] { build(base_config()); }, ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "hh_psc_alpha");
+    EXPECT_CONTAINS(msg, "cortex_node_types.csv");
+}
+
+TEST_F(CircuitTest, DuplicatePopulationIsAnError) {
+    const std::string msg = error_of([&] { build(base_config({"cortex", "lgn", "cortex"})); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "cortex");
+    EXPECT_CONTAINS(msg, "also defined");
+}
+
+// ================================================================ weights
+
+EdgePop one_edge(std::int64_t type = 1, std::map<std::string, std::vector<double>> numbers = {}) {
+    return EdgePop{"e", "cortex", "cortex", {0}, {1}, {type}, std::move(numbers)};
+}
+
+TEST_F(CircuitTest, WeightIsSynWeightTimesNsynsFromCsv) {
+    const Network net = build_edges(std::string(kStatic) + "1 static_synapse 2.5 3 2.0\n", one_edge());
+    ASSERT_EQ(net.connectivity.size(), 1u);
+    EXPECT_DOUBLE_EQ(net.connectivity.weight[0], 7.5);
+    EXPECT_EQ(net.n_edges, 1u);
+}
+
+TEST_F(CircuitTest, NsynsDefaultsToOne) {
+    const Network a = build_edges(std::string(kStatic) + "1 static_synapse 2.5 NONE 2.0\n", one_edge());
+    EXPECT_DOUBLE_EQ(a.connectivity.weight[0], 2.5);
+    const Network b = build_edges("edge_type_id model_template syn_weight\n1 static_synapse 4.0\n", one_edge());
+    EXPECT_DOUBLE_EQ(b.connectivity.weight[0], 4.0);
+}
+
+TEST_F(CircuitTest, H5SynWeightAndNsynsOverrideCsv) {
+    EdgePop pop{"e", "cortex", "cortex", {0, 0, 1}, {1, 2, 2}, {1, 1, 1}, {{"syn_weight", {0.5, -1.0, 2.0}}}};
+    const Network a = build_edges(std::string(kStatic) + "1 static_synapse 100.0 3 2.0\n", pop);
+    EXPECT_DOUBLE_EQ(a.connectivity.weight[0], 1.5);
+    EXPECT_DOUBLE_EQ(a.connectivity.weight[1], -3.0);
+    EXPECT_DOUBLE_EQ(a.connectivity.weight[2], 6.0);
+
+    pop.numbers["nsyns"] = {2, 4, 1};
+    const Network b = build_edges(std::string(kStatic) + "1 static_synapse 100.0 3 2.0\n", pop);
+    EXPECT_DOUBLE_EQ(b.connectivity.weight[0], 1.0);
+    EXPECT_DOUBLE_EQ(b.connectivity.weight[1], -4.0);
+    EXPECT_DOUBLE_EQ(b.connectivity.weight[2], 2.0);
+
+    // h5 nsyns with the CSV syn_weight.
+    EdgePop only_nsyns{"e", "cortex", "cortex", {0}, {1}, {1}, {{"nsyns", {5}}}};
+    const Network c = build_edges(std::string(kStatic) + "1 static_synapse 1.5 3 2.0\n", only_nsyns);
+    EXPECT_DOUBLE_EQ(c.connectivity.weight[0], 7.5);
+}
+
+TEST_F(CircuitTest, KnownWeightFunctionsGiveSynWeightTimesNsyns) {
+    for (const char* wf : {"wmax", "default_weight_fnc", "set_syn_weight"}) {
+        const Network net = build_edges(std::string("edge_type_id model_template syn_weight nsyns weight_function\n") +
+                                            "1 static_synapse 2.5 3 " + wf + "\n",
+                                        one_edge());
+        EXPECT_DOUBLE_EQ(net.connectivity.weight[0], 7.5) << wf;
+    }
+}
+
+TEST_F(CircuitTest, UnknownWeightFunctionIsAnError) {
+    const std::string msg = error_of(
+        [&] {
+            build_edges("edge_type_id model_template syn_weight nsyns weight_function\n1 static_synapse 2.5 3 gaussianLL\n",
+                        one_edge());
+        },
+        ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "gaussianLL");
+    EXPECT_CONTAINS(msg, "e_edge_types.csv");
+}
+
+TEST_F(CircuitTest, MissingSynWeightIsAnError) {
+    const std::string msg =
+        error_of([&] { build_edges("edge_type_id model_template nsyns\n1 static_synapse 3\n", one_edge()); },
+                 ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "syn_weight");
+    EXPECT_CONTAINS(msg, "e_edges.h5");
+}
+
+TEST_F(CircuitTest, UnsupportedSynapseModelIsAnError) {
+    const std::string msg = error_of(
+        [&] { build_edges(std::string(kStatic) + "1 stdp_synapse 2.5 3 2.0\n", one_edge()); }, ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "stdp_synapse");
+}
+
+// ================================================================ delays
+
+TEST_F(CircuitTest, DelayPrecedenceH5OverCsvOverJsonOverDefault) {
+    text_file("synaptic_models/d3.json", R"({"delay": 3.0})");
+    text_file("e_edge_types.csv",
+              "edge_type_id model_template syn_weight delay dynamics_params\n"
+              "1 static_synapse 1.0 2.0 d3.json\n"   // CSV 2.0 over JSON 3.0
+              "2 static_synapse 1.0 NONE d3.json\n"  // JSON 3.0
+              "3 static_synapse 1.0 NONE NONE\n");   // NEST default 1.0
+    // Population "h5" stores delays per edge; "csv" does not.
+    write_edges_h5(path("e_edges.h5"),
+                   {EdgePop{"csv", "cortex", "cortex", {0, 1, 2}, {1, 2, 3}, {1, 2, 3}, {}},
+                    EdgePop{"h5", "cortex", "cortex", {3, 3}, {0, 0}, {1, 3}, {{"delay", {0.5, 4.2}}}}});
+    const Network net = build(base_config({"cortex", "lgn"}, {{"e_edges.h5", "e_edge_types.csv"}}));
+    ASSERT_EQ(net.connectivity.size(), 5u);
+    EXPECT_EQ(synapses_of(net, 0).at(0).delay, 20u);
+    EXPECT_EQ(synapses_of(net, 1).at(0).delay, 30u);
+    EXPECT_EQ(synapses_of(net, 2).at(0).delay, 10u);
+    const auto h5 = synapses_of(net, 3);
+    ASSERT_EQ(h5.size(), 2u);
+    EXPECT_EQ(h5[0].delay, 5u);
+    EXPECT_EQ(h5[1].delay, 42u);
+    EXPECT_EQ(net.connectivity.min_delay, 5);
+    EXPECT_EQ(net.connectivity.max_delay, 42);
+}
+
+TEST_F(CircuitTest, DelayRoundsToNearestStep) {
+    EdgePop pop{"e", "cortex", "cortex", {0, 0, 0, 0}, {1, 2, 3, 4}, {1, 1, 1, 1}, {{"delay", {0.37, 0.33, 0.05, 1.0}}}};
+    const Network net = build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop);
+    const auto s = synapses_of(net, 0);
+    ASSERT_EQ(s.size(), 4u);
+    EXPECT_EQ(s[0].delay, 4u);  // 3.7 steps -> 4
+    EXPECT_EQ(s[1].delay, 3u);  // 3.3 steps -> 3
+    EXPECT_EQ(s[2].delay, 1u);  // 0.5 steps -> 1 (floor(x + 0.5))
+    EXPECT_EQ(s[3].delay, 10u);
+    EXPECT_EQ(net.connectivity.min_delay, 1);
+    EXPECT_EQ(net.connectivity.max_delay, 10);
+
+    // At dt = 0.025 the same 0.37 ms is 14.8 -> 15 steps.
+    const Network fine = build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop, 0.025);
+    EXPECT_EQ(synapses_of(fine, 0).at(0).delay, 15u);
+}
+
+TEST_F(CircuitTest, DelayBelowDtIsAnErrorNamingValueAndDt) {
+    EdgePop pop{"e", "cortex", "cortex", {0, 0}, {1, 2}, {1, 1}, {{"delay", {1.0, 0.04}}}};
+    const std::string msg =
+        error_of([&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "0.04");
+    EXPECT_CONTAINS(msg, "0.1");
+    EXPECT_CONTAINS(msg, "e_edges.h5");
+    EXPECT_CONTAINS(msg, "[1]");
+
+    const std::string csv_msg = error_of(
+        [&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 0.01\n", one_edge()); }, ErrorKind::Input);
+    EXPECT_CONTAINS(csv_msg, "0.01");
+    EXPECT_CONTAINS(csv_msg, "dt = 0.1");
+}
+
+// ================================================================ channels and receptors
+
+TEST_F(CircuitTest, ChannelBySignForAlphaAndAlwaysZeroForDelta) {
+    // Targets: node 1 alpha, node 3 delta.
+    EdgePop pop{"e", "cortex", "cortex", {0, 0, 0, 0, 0}, {1, 1, 1, 3, 3}, {1, 1, 1, 1, 1},
+                {{"syn_weight", {2.0, -2.0, 0.0, -2.0, 2.0}}}};
+    const Network net = build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop);
+    const auto s = synapses_of(net, 0);
+    ASSERT_EQ(s.size(), 5u);
+    EXPECT_EQ(s[0].channel, 0);  // excitatory
+    EXPECT_EQ(s[1].channel, 1);  // inhibitory
+    EXPECT_EQ(s[2].channel, 1);  // NEST: weight <= 0 goes to the inhibitory channel
+    EXPECT_EQ(s[3].channel, 0);  // iaf_psc_delta has one channel
+    EXPECT_EQ(s[4].channel, 0);
+    EXPECT_DOUBLE_EQ(s[1].weight, -2.0);  // no sign flip
+    EXPECT_DOUBLE_EQ(s[3].weight, -2.0);
+}
+
+TEST_F(CircuitTest, ReceptorTypeOneOnAlphaIsAnError) {
+    text_file("synaptic_models/r1.json", R"({"receptor_type": 1})");
+    const std::string msg = error_of(
+        [&] {
+            build_edges("edge_type_id model_template syn_weight dynamics_params\n1 static_synapse 1.0 r1.json\n",
+                        one_edge());
+        },
+        ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "iaf_psc_alpha");
+}
+
+TEST_F(CircuitTest, ReceptorTypeZeroAndJsonWeightAreAccepted) {
+    text_file("synaptic_models/r0.json", R"({"receptor_type": 0, "weight": 99.0})");
+    const Network net = build_edges(
+        "edge_type_id model_template syn_weight nsyns dynamics_params\n1 static_synapse 1.5 2 r0.json\n", one_edge());
+    EXPECT_DOUBLE_EQ(net.connectivity.weight[0], 3.0);  // the JSON weight is overwritten by syn_weight x nsyns
+}
+
+TEST_F(CircuitTest, UnknownSynapseParameterIsAnError) {
+    text_file("synaptic_models/bad.json", R"({"tau_plus": 1.0})");
+    const std::string msg = error_of(
+        [&] {
+            build_edges("edge_type_id model_template syn_weight dynamics_params\n1 static_synapse 1.0 bad.json\n",
+                        one_edge());
+        },
+        ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "tau_plus");
+    EXPECT_CONTAINS(msg, "bad.json");
+}
+
+// ================================================================ connectivity rows
+
+TEST_F(CircuitTest, CompressedRowsOfSmallCircuit) {
+    text_file("cc_edge_types.csv",
+              "edge_type_id model_template syn_weight nsyns delay\n"
+              "1 static_synapse 2.0 3 0.37\n"
+              "2 nest:static_synapse -1.5 NONE 2.0\n");
+    // File order: 1->0, 0->3 (delta), 1->4, 4->1
+    write_edges_h5(path("cc_edges.h5"),
+                   {EdgePop{"cortex_to_cortex", "cortex", "cortex", {1, 0, 1, 4}, {0, 3, 4, 1}, {1, 2, 2, 1}, {}}});
+    text_file("lc_edge_types.csv", "edge_type_id model_template syn_weight\n3 static_synapse 0.5\n");
+    // 12->2, 10->0, 12->3 (delta); default delay 1 ms.
+    write_edges_h5(path("lc_edges.h5"), {EdgePop{"lgn_to_cortex", "lgn", "cortex", {12, 10, 12}, {2, 0, 3}, {3, 3, 3}, {}}});
+    const Network net = build(base_config({"cortex", "lgn"}, {{"cc_edges.h5", "cc_edge_types.csv"},
+                                                              {"lc_edges.h5", "lc_edge_types.csv"}}));
+    const auto& c = net.connectivity;
+    EXPECT_EQ(net.n_edges, 7u);
+    ASSERT_EQ(c.size(), 7u);
+    EXPECT_EQ(c.row_begin, (std::vector<std::uint64_t>{0, 1, 3, 3, 3, 4, 5, 5, 7}));
+    // flat: gid 0..2 -> 0..2, gid 4 -> 3 (alpha group), gid 3 -> 4 (delta group)
+    EXPECT_EQ(c.target, (std::vector<std::uint32_t>{4, 0, 3, 1, 0, 2, 4}));
+    EXPECT_EQ(c.weight, (std::vector<double>{-1.5, 6.0, -1.5, 6.0, 0.5, 0.5, 0.5}));
+    EXPECT_EQ(c.delay, (std::vector<std::uint32_t>{20, 4, 20, 4, 10, 10, 10}));
+    EXPECT_EQ(c.channel, (std::vector<std::uint8_t>{0, 0, 1, 0, 0, 0, 0}));
+    EXPECT_EQ(c.min_delay, 4);
+    EXPECT_EQ(c.max_delay, 20);
+    EXPECT_EQ(flat_of(net, 3), 4u);
+}
+
+TEST_F(CircuitTest, NoEdgesGivesEmptyRows) {
+    const Network net = build(base_config());
+    EXPECT_EQ(net.connectivity.size(), 0u);
+    EXPECT_EQ(net.connectivity.row_begin, std::vector<std::uint64_t>(9, 0));
+    EXPECT_EQ(net.connectivity.min_delay, 1);
+    EXPECT_EQ(net.connectivity.max_delay, 1);
+}
+
+TEST_F(CircuitTest, DisabledEdgeFileIsSkipped) {
+    text_file("e_edge_types.csv", std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n");
+    write_edges_h5(path("e_edges.h5"), {one_edge()});
+    Json cfg = base_config({"cortex", "lgn"}, {{"e_edges.h5", "e_edge_types.csv"}});
+    cfg["networks"]["edges"][0]["enabled"] = false;
+    const Network net = build(cfg);
+    EXPECT_EQ(net.connectivity.size(), 0u);
+    EXPECT_EQ(net.n_edges, 0u);
+}
+
+// ================================================================ edge errors
+
+TEST_F(CircuitTest, EdgesNamingUnknownPopulationIsAnError) {
+    EdgePop pop = one_edge();
+    pop.source = "retina";
+    const std::string msg =
+        error_of([&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "e_edges.h5");
+    EXPECT_CONTAINS(msg, "retina");
+    EXPECT_CONTAINS(msg, "source_node_id");
+
+    EdgePop tgt = one_edge();
+    tgt.target = "v1";
+    const std::string tmsg =
+        error_of([&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", tgt); }, ErrorKind::Input);
+    EXPECT_CONTAINS(tmsg, "v1");
+    EXPECT_CONTAINS(tmsg, "target_node_id");
+}
+
+TEST_F(CircuitTest, EdgesNamingUnknownNodeIdIsAnErrorWithFileAndRow) {
+    EdgePop pop{"e", "cortex", "cortex", {0, 1, 9}, {1, 2, 3}, {1, 1, 1}, {}};
+    const std::string msg =
+        error_of([&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "e_edges.h5");
+    EXPECT_CONTAINS(msg, "/edges/e/source_node_id[2]");
+    EXPECT_CONTAINS(msg, "9");
+
+    EdgePop tgt{"e", "cortex", "cortex", {0, 1}, {1, 77}, {1, 1}, {}};
+    const std::string tmsg =
+        error_of([&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", tgt); }, ErrorKind::Input);
+    EXPECT_CONTAINS(tmsg, "/edges/e/target_node_id[1]");
+    EXPECT_CONTAINS(tmsg, "77");
+}
+
+TEST_F(CircuitTest, UnknownEdgeTypeIsAnError) {
+    const std::string msg = error_of(
+        [&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", one_edge(5)); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "edge_type_id[0] = 5");
+    EXPECT_CONTAINS(msg, "e_edge_types.csv");
+}
+
+TEST_F(CircuitTest, EdgesTargetingVirtualNodesIsAnError) {
+    EdgePop pop{"e", "cortex", "lgn", {0}, {10}, {1}, {}};
+    const std::string msg =
+        error_of([&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "lgn");
+    EXPECT_CONTAINS(msg, "virtual");
+}
+
+// ================================================================ real example
+
+TEST(ExampleNetwork, Sonata300Counts) {
+    pointsim::logging::set_level(spdlog::level::err);
+    const auto cfg = pointsim::config::load(example("sonata_300/simulation_config.json"));
+    const auto grid = pointsim::TimeGrid::make(cfg.run.dt, cfg.run.tstop, "test");
+    const Network net = pointsim::network::build(cfg, grid);
+    ASSERT_EQ(net.populations.size(), 2u);
+    EXPECT_EQ(net.populations[0].name, "internal");
+    EXPECT_EQ(net.populations[0].size(), 300u);
+    EXPECT_FALSE(net.populations[0].is_virtual);
+    EXPECT_EQ(net.populations[1].name, "external");
+    EXPECT_EQ(net.populations[1].size(), 100u);
+    EXPECT_EQ(net.populations[1].first_gid, 300u);
+    EXPECT_TRUE(net.populations[1].is_virtual);
+    EXPECT_EQ(net.n_gids(), 400u);
+    EXPECT_EQ(net.n_neurons(), 300u);
+    ASSERT_EQ(net.groups.size(), 1u);
+    EXPECT_STREQ(net.groups[0]->model(), "iaf_psc_alpha");
+    EXPECT_EQ(net.n_edges, 48432u);
+    EXPECT_EQ(net.connectivity.size(), 48432u);
+    EXPECT_EQ(net.connectivity.row_begin.size(), 401u);
+    EXPECT_EQ(net.connectivity.row_begin[300], 27588u);  // internal sources first
+    EXPECT_EQ(net.connectivity.row_begin[400] - net.connectivity.row_begin[300], 20844u);
+    // internal_internal delay 2 ms at dt 0.01; external_internal has no delay: NEST default 1 ms.
+    EXPECT_EQ(net.connectivity.min_delay, 100);
+    EXPECT_EQ(net.connectivity.max_delay, 200);
+    for (std::size_t k = 0; k < net.connectivity.size(); ++k) {
+        ASSERT_LT(net.connectivity.target[k], 300u);
+        ASSERT_LT(net.connectivity.channel[k], 2u);
+    }
+    // Node set from node_sets_file: recorded_cells = internal node ids 1, 80, 160, 240, 270.
+    EXPECT_EQ(resolve_node_set("recorded_cells", cfg.node_sets, net, "t"), (std::vector<Gid>{1, 80, 160, 240, 270}));
+    EXPECT_EQ(resolve_node_set("external", cfg.node_sets, net, "t").size(), 100u);
+}
+
+// ================================================================ node sets
+
+class NodeSetTest : public CircuitTest {
+protected:
+    void SetUp() override {
+        CircuitTest::SetUp();
+        net_ = build(base_config());
+    }
+    std::vector<Gid> resolve(const Json& ref, const Json& sets = Json::object()) const {
+        return resolve_node_set(ref, sets, net_, "inputs.x.node_set");
+    }
+    std::string error(const Json& ref, const Json& sets = Json::object()) const {
+        return error_of([&] { resolve(ref, sets); }, ErrorKind::Config);
+    }
+    Network net_;
+};
+
+using V = std::vector<Gid>;
+
+TEST_F(NodeSetTest, PopulationName) {
+    EXPECT_EQ(resolve("cortex"), (V{0, 1, 2, 3, 4}));
+    EXPECT_EQ(resolve("lgn"), (V{5, 6, 7}));
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}}), (V{5, 6, 7}));
+    EXPECT_EQ(resolve(Json{{"populations", Json::array({"lgn", "cortex"})}}), (V{0, 1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST_F(NodeSetTest, All) {
+    EXPECT_EQ(resolve("all"), (V{0, 1, 2, 3, 4, 5, 6, 7}));
+    EXPECT_EQ(resolve(Json::object()), (V{0, 1, 2, 3, 4, 5, 6, 7}));  // empty filter: everything
+}
+
+TEST_F(NodeSetTest, InlineNodeIdListAndScalar) {
+    EXPECT_EQ(resolve(Json{{"population", "cortex"}, {"node_id", Json::array({3, 1})}}), (V{1, 3}));
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}, {"node_id", Json::array({12, 10})}}), (V{5, 7}));
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}, {"node_id", 11}}), (V{6}));
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}, {"node_id", 3}}), V{});  // not a node of lgn
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}, {"node_id", Json::array()}}), V{});
+    // Without a population: every population with that node id.
+    EXPECT_EQ(resolve(Json{{"node_id", Json::array({0, 10})}}), (V{0, 5}));
+}
+
+TEST_F(NodeSetTest, NodeIdsAlias) {
+    EXPECT_EQ(resolve(Json{{"population", "cortex"}, {"node_ids", Json::array({0, 4})}}), (V{0, 4}));
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}, {"node_ids", 12}}), (V{7}));
+}
+
+TEST_F(NodeSetTest, NodeTypeId) {
+    EXPECT_EQ(resolve(Json{{"node_type_id", 101}}), (V{1, 4}));
+    EXPECT_EQ(resolve(Json{{"node_type_id", Json::array({100, 102})}}), (V{0, 2, 3}));
+    EXPECT_EQ(resolve(Json{{"node_type_id", 200}}), (V{5, 6, 7}));
+}
+
+TEST_F(NodeSetTest, CsvAttributeScalarAndList) {
+    EXPECT_EQ(resolve(Json{{"pop_name", "PV"}}), (V{1, 4}));
+    EXPECT_EQ(resolve(Json{{"ei", "e"}}), (V{0, 2, 3, 5, 6, 7}));
+    EXPECT_EQ(resolve(Json{{"population", "cortex"}, {"ei", "e"}}), (V{0, 2, 3}));
+    EXPECT_EQ(resolve(Json{{"pop_name", Json::array({"PV", "tON"})}}), (V{1, 4, 5, 6, 7}));
+    EXPECT_EQ(resolve(Json{{"population", "cortex"}, {"ei", Json::array({"e", "i"})}}), (V{0, 1, 2, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"model_type", "virtual"}}), (V{5, 6, 7}));
+    EXPECT_EQ(resolve(Json{{"pop_name", "nobody"}}), V{});
+}
+
+TEST_F(NodeSetTest, H5GroupAttribute) {
+    EXPECT_EQ(resolve(Json{{"layer", "L4"}}), (V{0, 2}));
+    EXPECT_EQ(resolve(Json{{"layer", Json::array({"L2", "L5"})}}), (V{1, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"x", 30}}), (V{3}));
+    EXPECT_EQ(resolve(Json{{"x", Json::array({0, 40.0})}}), (V{0, 4}));
+}
+
+TEST_F(NodeSetTest, KeysAreAnded) {
+    EXPECT_EQ(resolve(Json{{"ei", "e"}, {"layer", "L4"}}), (V{0, 2}));
+    EXPECT_EQ(resolve(Json{{"ei", "i"}, {"node_id", Json::array({0, 1, 2})}}), (V{1}));
+    EXPECT_EQ(resolve(Json{{"ei", "i"}, {"layer", "L4"}}), V{});
+}
+
+TEST_F(NodeSetTest, CompoundListIsUnion) {
+    const Json sets = {{"pv_cells", {{"pop_name", "PV"}}}, {"first", {{"population", "cortex"}, {"node_id", 0}}}};
+    EXPECT_EQ(resolve(Json::array({"pv_cells", "lgn"}), sets), (V{1, 4, 5, 6, 7}));
+    EXPECT_EQ(resolve(Json::array({"pv_cells", "first"}), sets), (V{0, 1, 4}));
+    // A named set may itself be compound.
+    const Json nested = {{"pv_cells", {{"pop_name", "PV"}}}, {"both", Json::array({"pv_cells", "lgn"})}};
+    EXPECT_EQ(resolve("both", nested), (V{1, 4, 5, 6, 7}));
+}
+
+TEST_F(NodeSetTest, ConfigNodeSetShadowsPopulationName) {
+    const Json sets = {{"cortex", {{"population", "cortex"}, {"node_id", Json::array({0})}}}};
+    EXPECT_EQ(resolve("cortex", sets), (V{0}));
+    EXPECT_EQ(resolve("lgn", sets), (V{5, 6, 7}));
+}
+
+TEST_F(NodeSetTest, NodeSetsFromConfigFile) {
+    const Json extra = {{"node_sets", {{"pv", {{"pop_name", "PV"}}}}}};
+    const auto cfg = load(base_config({"cortex", "lgn"}, {}, extra));
+    EXPECT_EQ(resolve_node_set("pv", cfg.node_sets, net_, "t"), (V{1, 4}));
+}
+
+TEST_F(NodeSetTest, ResultsAreSortedAndUnique) {
+    const Json ref = Json::array({"lgn", "cortex", "lgn", Json{{"population", "cortex"}, {"node_id", Json::array({4, 0, 4})}}});
+    EXPECT_EQ(resolve(ref), (V{0, 1, 2, 3, 4, 5, 6, 7}));
+    const auto r = resolve(Json::array({Json{{"node_type_id", 101}}, Json{{"layer", "L4"}}}));
+    EXPECT_EQ(r, (V{0, 1, 2, 4}));
+}
+
+TEST_F(NodeSetTest, UnknownAttributeIsAnError) {
+    const std::string msg = error(Json{{"population", "cortex"}, {"colour", "red"}});
+    EXPECT_CONTAINS(msg, "colour");
+    EXPECT_CONTAINS(msg, "inputs.x.node_set");
+    // layer exists only in cortex: unknown when the filter is restricted to lgn.
+    EXPECT_CONTAINS(error(Json{{"population", "lgn"}, {"layer", "L4"}}), "layer");
+}
+
+TEST_F(NodeSetTest, UnknownPopulationIsAnError) {
+    const std::string msg = error(Json{{"population", "retina"}});
+    EXPECT_CONTAINS(msg, "retina");
+    EXPECT_CONTAINS(error(Json{{"populations", Json::array({"cortex", "retina"})}}), "retina");
+}
+
+TEST_F(NodeSetTest, UnknownNameIsAnError) {
+    const std::string msg = error("nowhere");
+    EXPECT_CONTAINS(msg, "nowhere");
+    EXPECT_CONTAINS(msg, "inputs.x.node_set");
+    EXPECT_CONTAINS(error(Json::array({"cortex", "nowhere"})), "nowhere");
+    // The error names the set that refers to the unknown one.
+    EXPECT_CONTAINS(error("outer", Json{{"outer", Json::array({"nowhere"})}}), "node_sets.outer");
+}
+
+TEST_F(NodeSetTest, BadValuesAreErrors) {
+    EXPECT_CONTAINS(error(42), "42");
+    EXPECT_CONTAINS(error(Json{{"node_id", Json{{"a", 1}}}}), "node_id");
+    EXPECT_CONTAINS(error(Json{{"node_id", Json::array({Json::array({1})})}}), "node_id");
+}
+
+TEST_F(NodeSetTest, CycleIsAnError) {
+    const Json sets = {{"a", Json::array({"b"})}, {"b", Json::array({"a"})}};
+    EXPECT_CONTAINS(error("a", sets), "cycle");
+}
+
+}  // namespace
