@@ -9,6 +9,7 @@
 #include "comm/communicator.hpp"
 #include "common/error.hpp"
 #include "common/logging.hpp"
+#include "generate/generate.hpp"
 #include "pointsim/run.hpp"
 #include "pointsim/version.hpp"
 
@@ -34,11 +35,39 @@ int main(int argc, char** argv) {
     run->add_option("--output-dir", output_dir, "write outputs here instead of output.output_dir");
     run->add_flag("-q,--quiet", quiet, "log warnings and errors only on the console");
 
+    pointsim::generate::Options gen;
+    auto* generate = app.add_subcommand(
+        "generate", "Write a random balanced network (SONATA circuit, Poisson input, configs) for benchmarks\n"
+                    "and tests; deterministic from --seed.\n"
+                    "Example: pointsim generate /tmp/net --neurons 20000 --indegree 1000 && pointsim run /tmp/net/config.json");
+    generate->add_option("out_dir", gen.out_dir, "folder to write the circuit to")->required();
+    generate->add_option("--neurons", gen.n_neurons, "number of iaf_psc_alpha neurons (80% excitatory)")->capture_default_str();
+    generate->add_option("--indegree", gen.indegree, "recurrent inputs per neuron (80% from excitatory cells)")->capture_default_str();
+    generate->add_option("--seed", gen.seed, "random seed")->capture_default_str();
+    generate->add_option("--tstop", gen.tstop, "simulated time in ms")->capture_default_str();
+    generate->add_option("--dt", gen.dt, "time step in ms")->capture_default_str();
+    generate->add_option("--input-rate", gen.input_rate_hz, "Poisson rate of the virtual inputs in Hz")->capture_default_str();
+    generate->add_option("--inputs-per-neuron", gen.inputs_per_neuron, "virtual inputs per neuron")->capture_default_str();
+    generate->add_option("--input-weight", gen.input_weight, "weight of a virtual input in pA")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
         return code == 0 ? 0 : kUsageError;
+    }
+
+    if (generate->parsed()) {
+        try {
+            const auto s = pointsim::generate::generate_circuit(gen);
+            std::cout << "pointsim: wrote " << gen.out_dir.string() << ": " << s.n_neurons << " neurons, " << s.n_virtual
+                      << " virtual nodes, " << s.n_edges_recurrent << " recurrent + " << s.n_edges_input
+                      << " input synapses, " << s.n_input_spikes << " input spikes" << std::endl;
+            return 0;
+        } catch (const pointsim::Error& e) {
+            std::cerr << "pointsim: error: " << e.what() << std::endl;
+            return e.exit_code();
+        }
     }
 
     // MPI only when started by mpirun/srun: a plain run stays a plain process.

@@ -201,6 +201,9 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         if (cfg.output.log_file) outputs.push_back(*cfg.output.log_file);
         for (const auto& r : reports) outputs.push_back(r.file);
         outputs.push_back(cfg.output.output_dir / config_copy_name);
+    });
+    // Only once every rank has built its part does anything touch the output folder.
+    phase(comm, [&] {
         if (root) prepare_output_dir(cfg, outputs);
     });
 

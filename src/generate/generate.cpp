@@ -437,6 +437,16 @@ void write_configs(const fs::path& out, const Options& o) {
                      {"log_file", "log.txt"},
                      {"spikes_file", "spikes.h5"},
                      {"spikes_sort_order", "by_id"}};
+    // V_m of five cells spread over the population (and so over MPI ranks).
+    Json cells = Json::array();
+    for (std::uint64_t k = 0; k < 5; ++k) {
+        const std::uint64_t id = k * (o.n_neurons - 1) / 4;
+        if (cells.empty() || cells.back().get<std::uint64_t>() != id) cells.push_back(id);
+    }
+    sim["reports"] = {{"membrane_potential",
+                       {{"module", "membrane_report"},
+                        {"variable_name", "V_m"},
+                        {"cells", {{"population", kInternal}, {"node_id", cells}}}}}};
     write_json(out / "simulation_config.json", sim);
 
     write_json(out / "config.json", Json{{"network", "${configdir}/circuit_config.json"},

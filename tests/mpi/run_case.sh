@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs CONFIG once as a plain process and once under mpirun with NP ranks,
+# then checks that the outputs are identical (and match the NEST reference
+# spikes when REFERENCE is given), and that the ranks together read each
+# synapse's edge row exactly once.
+# usage: run_case.sh POINTSIM COMPARE CONFIG NP WORKDIR [REFERENCE_SPIKES_H5]
+set -euo pipefail
+pointsim=$1 compare=$2 config=$3 np=$4 work=$5 reference=${6:-}
+rm -rf "$work"
+mkdir -p "$work"
+"$pointsim" run "$config" --output-dir "$work/serial" -q
+timeout 300 mpirun --oversubscribe --allow-run-as-root -np "$np" "$pointsim" run "$config" --output-dir "$work/mpi" -q
+"$compare" "$work/serial" "$work/mpi" ${reference:+"$reference"}
+
+# The log lists "Rank r: n neurons, s synapses (k edge rows read)" per rank and
+# "Edges: T synapses". The synapses held must add up to T; the edge rows read
+# must too when the files have indices/target_to_source (READS_ONLY_SHARE=1).
+if [ "$np" -gt 1 ]; then
+  log="$work/mpi/log.txt"
+  ranks=$(grep -c '\[info\] Rank [0-9]*:' "$log")
+  syn=$(( $(grep -o '[0-9]* synapses (' "$log" | grep -o '^[0-9]*' | paste -sd+) ))
+  rows=$(( $(grep -o '([0-9]* edge rows read' "$log" | grep -o '[0-9]*' | paste -sd+) ))
+  total=$(grep -o 'Edges: [0-9]*' "$log" | grep -o '[0-9]*$')
+  echo "ranks $ranks: synapses held $syn, edge rows read $rows, total $total"
+  [ "$ranks" -eq "$np" ] || { echo "expected $np rank lines in $log"; exit 1; }
+  [ "$syn" -eq "$total" ] || { echo "synapses per rank do not add up to $total"; exit 1; }
+  if [ "${READS_ONLY_SHARE:-0}" = 1 ]; then
+    [ "$rows" -eq "$total" ] || { echo "ranks read $rows edge rows, expected exactly $total"; exit 1; }
+  fi
+fi
