@@ -38,9 +38,22 @@ Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> 
 
 void Simulation::deliver(const std::vector<comm::Spike>& spikes) {
     const auto& c = net_.connectivity;
+    constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
+    const std::size_t channel_stride = n_neurons_;
     for (const auto& s : spikes) {
-        for (auto k = c.row_begin[s.gid]; k < c.row_begin[s.gid + 1]; ++k)
-            slot(s.stamp + c.delay[k] - 1, c.channel[k])[c.target[k]] += c.weight[k];
+        // Words are sorted by delay: fetch the slot once per delay run.
+        Step current_delay = -1;
+        double* base = nullptr;
+        for (auto k = c.row_begin[s.gid]; k < c.row_begin[s.gid + 1]; ++k) {
+            const std::uint64_t w = c.synapse[k];
+            const auto d = static_cast<Step>(w >> delay_shift);
+            if (d != current_delay) {
+                current_delay = d;
+                base = slot(s.stamp + d - 1, 0);
+            }
+            const std::uint64_t kind = w & c.kind_mask;
+            base[c.kind_channel[kind] * channel_stride + ((w >> c.target_shift) & c.target_mask)] += c.kind_weight[kind];
+        }
     }
 }
 

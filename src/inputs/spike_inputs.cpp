@@ -72,8 +72,8 @@ std::vector<StampedSpike> load_spike_inputs(const config::SimulationConfig& cfg,
                                    std::to_string(table.size()) + " populations, none of that name)");
             for (std::size_t k = 0; k < list->node_ids.size(); ++k) {
                 const double t = list->timestamps[k];
-                auto row = pop->row_of_node_id.find(list->node_ids[k]);
-                if (row == pop->row_of_node_id.end())
+                const auto row = pop->rows.row_of(list->node_ids[k]);
+                if (!row)
                     throw input_error(file + ": spike " + std::to_string(k) + ": node_id " + std::to_string(list->node_ids[k]) +
                                       " is not a node of population '" + pop->name + "'");
                 if (!(t > 0.0))
@@ -82,7 +82,7 @@ std::vector<StampedSpike> load_spike_inputs(const config::SimulationConfig& cfg,
                                       " ms; spike times must be > 0");
                 const Step stamp = grid.spike_time_to_stamp(t);
                 if (stamp > grid.n_steps) continue;  // never emitted before tstop
-                spikes.push_back({stamp, pop->gid_of_row(row->second)});
+                spikes.push_back({stamp, pop->gid_of_row(*row)});
             }
         }
         logging::get()->info("Input {}: {} spikes for {} from {}", in.name, spikes.size(), pops.front()->name, file);

@@ -89,6 +89,19 @@ std::string node_model(const Population& pop, std::size_t row) {
 
 }  // namespace
 
+void NodeIdIndex::build(const std::vector<std::uint64_t>& node_ids) {
+    dense_.clear();
+    sparse_.clear();
+    std::uint64_t max_id = 0;
+    for (auto id : node_ids) max_id = std::max(max_id, id);
+    if (node_ids.empty() || max_id < 4 * node_ids.size() + 1024) {
+        dense_.assign(node_ids.empty() ? 0 : max_id + 1, kNone);
+        for (std::size_t row = 0; row < node_ids.size(); ++row) dense_[node_ids[row]] = row;
+    } else {
+        for (std::size_t row = 0; row < node_ids.size(); ++row) sparse_.emplace(node_ids[row], row);
+    }
+}
+
 Network read_nodes(const config::SimulationConfig& cfg) {
     Network net;
     std::map<std::string, std::string> seen;  // population -> file
@@ -109,8 +122,8 @@ Network read_nodes(const config::SimulationConfig& cfg) {
                     throw input_error(files.nodes_file.string() + ": /nodes/" + pop.name + "/node_type_id[" +
                                       std::to_string(row) + "] = " + std::to_string(pop.node_type_ids[row]) +
                                       " is not in " + files.node_types_file.string());
-                p.row_of_node_id[pop.node_ids[row]] = row;
             }
+            p.rows.build(pop.node_ids);
             p.nodes = std::move(pop);
             net.location.resize(net.location.size() + p.size());
             net.simulated.resize(net.location.size(), false);
@@ -265,13 +278,6 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
     return t;
 }
 
-struct PendingSynapse {
-    Gid source;
-    std::uint32_t target;
-    std::uint8_t channel;
-    double weight;
-    std::uint32_t delay;
-};
 
 // Edge rows per HDF5 read: large enough for bulk I/O, small enough that
 // memory does not grow with the size of the file.
@@ -287,7 +293,7 @@ struct EdgeFileContext {
 // Turns the rows of one block that target local neurons into synapses.
 void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const Network& net, EdgeFileContext& ctx,
                const sonata::EdgeReader& reader, const Population& src, const Population& tgt,
-               const sonata::EdgeBlock& block, std::vector<PendingSynapse>& out, Step& min_delay, Step& max_delay) {
+               const sonata::EdgeBlock& block, ConnectivityBuilder& out) {
     const std::string where = reader.file().string() + ": /edges/" + reader.name();
     const auto& w_h5 = block.values.at("syn_weight");
     const auto& w_has = block.present.at("syn_weight");
@@ -297,22 +303,22 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     const auto& d_has = block.present.at("delay");
     for (std::size_t i = 0; i < block.size(); ++i) {
         const std::size_t e = block.first_row + i;
-        auto t = tgt.row_of_node_id.find(block.target_ids[i]);
-        if (t == tgt.row_of_node_id.end())
+        const auto t = tgt.rows.row_of(block.target_ids[i]);
+        if (!t)
             throw input_error(where + "/target_node_id[" + std::to_string(e) + "] = " + std::to_string(block.target_ids[i]) +
                               " is not a node of population '" + tgt.name + "'");
-        const NeuronLocation& loc = net.location[tgt.gid_of_row(t->second)];
+        const NeuronLocation& loc = net.location[tgt.gid_of_row(*t)];
         if (loc.group < 0) continue;  // another rank's target
-        const std::string row = "[" + std::to_string(e) + "]";
-        auto s = src.row_of_node_id.find(block.source_ids[i]);
-        if (s == src.row_of_node_id.end())
-            throw input_error(where + "/source_node_id" + row + " = " + std::to_string(block.source_ids[i]) +
+        auto row_label = [e] { return "[" + std::to_string(e) + "]"; };  // for messages only
+        const auto s = src.rows.row_of(block.source_ids[i]);
+        if (!s)
+            throw input_error(where + "/source_node_id" + row_label() + " = " + std::to_string(block.source_ids[i]) +
                               " is not a node of population '" + src.name + "'");
         const std::int64_t type_id = block.edge_type_ids[i];
         auto et = ctx.edge_types.find(type_id);
         if (et == ctx.edge_types.end()) {
             if (!ctx.types.has_type(type_id))
-                throw input_error(where + "/edge_type_id" + row + " = " + std::to_string(type_id) + " is not in " +
+                throw input_error(where + "/edge_type_id" + row_label() + " = " + std::to_string(type_id) + " is not in " +
                                   ctx.files.edge_types_file.string());
             et = ctx.edge_types.emplace(type_id, resolve_edge_type(cfg, ctx.types, type_id, ctx.components)).first;
         }
@@ -320,25 +326,22 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         // BMTK PointEdgeAdaptor: weight = syn_weight x nsyns, h5 before CSV, nsyns defaults to 1.
         const std::optional<double> syn_weight = w_has[i] ? std::optional<double>(w_h5[i]) : type.syn_weight;
         if (!syn_weight)
-            throw input_error(where + row + ": no syn_weight in the h5 group or in " + ctx.files.edge_types_file.string() +
+            throw input_error(where + row_label() + ": no syn_weight in the h5 group or in " + ctx.files.edge_types_file.string() +
                               " (edge_type_id " + std::to_string(type_id) + "; empty, NONE and NaN count as missing)");
         const double nsyns = n_has[i] ? n_h5[i] : type.nsyns.value_or(1.0);
         const double weight = *syn_weight * nsyns;
         if (!std::isfinite(weight))
-            throw input_error(where + row + ": synaptic weight is " + fmt_double(weight) + " (syn_weight " +
+            throw input_error(where + row_label() + ": synaptic weight is " + fmt_double(weight) + " (syn_weight " +
                               fmt_double(*syn_weight) + " x nsyns " + fmt_double(nsyns) + ")");
         // h5, else CSV, else the synapse JSON, else NEST's default of 1 ms.
         const double delay_ms = d_has[i] ? d_h5[i] : type.delay.value_or(type.json_delay.value_or(1.0));
-        if (!std::isfinite(delay_ms)) throw input_error(where + row + ": delay is " + fmt_double(delay_ms));
+        if (!std::isfinite(delay_ms)) throw input_error(where + row_label() + ": delay is " + fmt_double(delay_ms));
         const Step d = grid.delay_to_steps(delay_ms);
         if (d < 1)
-            throw input_error(where + row + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
+            throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
                               fmt_double(grid.dt_ms) + " ms");
         const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel(weight, type.receptor);
-        out.push_back({src.gid_of_row(s->second), loc.flat, static_cast<std::uint8_t>(channel), weight,
-                       static_cast<std::uint32_t>(d)});
-        min_delay = std::min(min_delay, d);
-        max_delay = std::max(max_delay, d);
+        out.add(src.gid_of_row(*s), loc.flat, channel, weight, d);
     }
 }
 
@@ -390,12 +393,12 @@ std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, c
                 const std::size_t count = std::min(kChunkRows, end - first);
                 const auto ids = reader.target_ids(first, count);
                 for (std::size_t i = 0; i < count; ++i) {
-                    auto t = tgt->row_of_node_id.find(ids[i]);
-                    if (t == tgt->row_of_node_id.end())
+                    const auto t = tgt->rows.row_of(ids[i]);
+                    if (!t)
                         throw input_error(files.edges_file.string() + ": /edges/" + name + "/target_node_id[" +
                                           std::to_string(first + i) + "] = " + std::to_string(ids[i]) +
                                           " is not a node of population '" + tgt->name + "'");
-                    ++incoming[tgt->gid_of_row(t->second)];
+                    ++incoming[tgt->gid_of_row(*t)];
                 }
             }
         }
@@ -421,20 +424,24 @@ std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>&
 }
 
 void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net) {
-    ComponentCache components;
-    std::vector<PendingSynapse> synapses;
-    Step min_delay = std::numeric_limits<Step>::max(), max_delay = 1;
-    const std::vector<std::string> attributes{"syn_weight", "nsyns", "delay"};
+    // First decide which rows of which population to read, so that the
+    // synapse arrays are allocated once, at their final size.
+    struct Plan {
+        const config::EdgeFiles* files;
+        sonata::EdgeReader reader;
+        const Population* src;
+        const Population* tgt;
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+    };
+    std::vector<Plan> plans;
+    std::uint64_t rows_to_read = 0;
     for (const auto& files : cfg.edges) {
         if (!files.enabled) continue;
-        const auto types = sonata::TypeTable::read(files.edge_types_file, "edge_type_id");
-        std::map<std::int64_t, EdgeType> edge_types;
-        EdgeFileContext ctx{files, types, edge_types, components};
         for (const auto& name : sonata::EdgeReader::populations(files.edges_file)) {
-            const sonata::EdgeReader reader(files.edges_file, name);
+            sonata::EdgeReader reader(files.edges_file, name);
             const auto [src, tgt] = endpoints(net, reader);
-            // Which rows to read: all of them when every target is local,
-            // else the local targets' ranges from the index when there is one.
+            // All rows when every target is local, else the local targets'
+            // ranges from the index when the file has one.
             std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges{{0, reader.size()}};
             bool all_local = true;
             std::vector<std::uint64_t> local_node_ids;
@@ -446,38 +453,37 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 std::sort(local_node_ids.begin(), local_node_ids.end());
                 if (auto indexed = reader.target_ranges(local_node_ids)) ranges = std::move(*indexed);
             }
-            for (const auto& [begin, end] : ranges) {
-                for (std::uint64_t first = begin; first < end; first += kChunkRows) {
-                    const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));
-                    const auto block = reader.read(static_cast<std::size_t>(first), count, attributes);
-                    net.n_edge_rows_read += count;
-                    const std::size_t before = synapses.size();
-                    add_block(cfg, grid, net, ctx, reader, *src, *tgt, block, synapses, min_delay, max_delay);
-                    net.n_edges += synapses.size() - before;
-                }
+            for (const auto& [begin, end] : ranges) rows_to_read += end - begin;
+            plans.push_back({&files, std::move(reader), src, tgt, std::move(ranges)});
+        }
+    }
+
+    ComponentCache components;
+    ConnectivityBuilder synapses(net.n_gids(), net.n_neurons());
+    synapses.reserve(rows_to_read);
+    const std::vector<std::string> attributes{"syn_weight", "nsyns", "delay"};
+    const config::EdgeFiles* types_of = nullptr;
+    std::optional<sonata::TypeTable> types;
+    std::map<std::int64_t, EdgeType> edge_types;
+    for (const auto& plan : plans) {
+        if (plan.files != types_of) {  // one edge types CSV per edges file entry
+            types_of = plan.files;
+            types = sonata::TypeTable::read(plan.files->edge_types_file, "edge_type_id");
+            edge_types.clear();
+        }
+        EdgeFileContext ctx{*plan.files, *types, edge_types, components};
+        for (const auto& [begin, end] : plan.ranges) {
+            for (std::uint64_t first = begin; first < end; first += kChunkRows) {
+                const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));
+                const auto block = plan.reader.read(static_cast<std::size_t>(first), count, attributes);
+                net.n_edge_rows_read += count;
+                const std::size_t before = synapses.size();
+                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses);
+                net.n_edges += synapses.size() - before;
             }
         }
     }
-    // Counting sort by source gid; within a row, synapses keep file order
-    // (files in config order, rows ascending), whatever the partition.
-    Connectivity& c = net.connectivity;
-    c.row_begin.assign(net.n_gids() + 1, 0);
-    for (const auto& s : synapses) ++c.row_begin[s.source + 1];
-    std::partial_sum(c.row_begin.begin(), c.row_begin.end(), c.row_begin.begin());
-    std::vector<std::uint64_t> next(c.row_begin.begin(), c.row_begin.end() - 1);
-    c.target.resize(synapses.size());
-    c.channel.resize(synapses.size());
-    c.weight.resize(synapses.size());
-    c.delay.resize(synapses.size());
-    for (const auto& s : synapses) {
-        const auto k = next[s.source]++;
-        c.target[k] = s.target;
-        c.channel[k] = s.channel;
-        c.weight[k] = s.weight;
-        c.delay[k] = s.delay;
-    }
-    c.min_delay = synapses.empty() ? 1 : min_delay;
-    c.max_delay = max_delay;
+    net.connectivity = synapses.finish();
 }
 
 Network build(const config::SimulationConfig& cfg, const TimeGrid& grid) {

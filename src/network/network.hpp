@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/time.hpp"
@@ -18,6 +20,27 @@ namespace pointsim::network {
 
 using Gid = std::uint64_t;
 
+// node_id -> row of a population: a flat table when ids are dense (the usual
+// case: 0..N-1), a hash map otherwise. Lookups are on the per-edge path.
+class NodeIdIndex {
+public:
+    void build(const std::vector<std::uint64_t>& node_ids);
+    std::optional<std::size_t> row_of(std::uint64_t node_id) const {
+        if (!dense_.empty() || sparse_.empty()) {
+            if (node_id >= dense_.size() || dense_[node_id] == kNone) return std::nullopt;
+            return dense_[node_id];
+        }
+        auto it = sparse_.find(node_id);
+        if (it == sparse_.end()) return std::nullopt;
+        return it->second;
+    }
+
+private:
+    static constexpr std::size_t kNone = ~std::size_t{0};
+    std::vector<std::size_t> dense_;
+    std::unordered_map<std::uint64_t, std::size_t> sparse_;
+};
+
 // One node population as the simulation sees it.
 struct Population {
     std::string name;
@@ -25,7 +48,7 @@ struct Population {
     Gid first_gid = 0;  // gid of row 0; rows are numbered in h5 order
     sonata::NodePopulation nodes;                       // the h5 tables
     std::shared_ptr<const sonata::TypeTable> types;     // its node types CSV
-    std::map<std::uint64_t, std::size_t> row_of_node_id;
+    NodeIdIndex rows;  // node_id -> row
 
     std::size_t size() const { return nodes.size(); }
     Gid gid_of_row(std::size_t row) const { return first_gid + row; }

@@ -31,7 +31,7 @@ std::vector<Syn> synapses_of(const Network& net, Gid source) {
     const auto& c = net.connectivity;
     std::vector<Syn> out;
     for (auto k = c.row_begin[source]; k < c.row_begin[source + 1]; ++k)
-        out.push_back({c.target[k], c.channel[k], c.weight[k], c.delay[k]});
+        out.push_back({c.target(k), c.channel(k), c.weight(k), static_cast<std::uint32_t>(c.delay(k))});
     return out;
 }
 
@@ -76,7 +76,7 @@ TEST_F(CircuitTest, GidsFollowH5RowOrderNotNodeIdOrder) {
     EXPECT_EQ(net.node_id_of(3), 7u);
     EXPECT_EQ(net.node_id_of(4), 3u);
     EXPECT_EQ(net.node_id_of(5), 5u);
-    EXPECT_EQ(p->row_of_node_id.at(3), 1u);
+    EXPECT_EQ(p->rows.row_of(3), std::optional<std::size_t>(1u));
     EXPECT_EQ(p->gid_of_row(2), 5u);
     // node_id resolution goes through the row, not the id.
     EXPECT_EQ(resolve_node_set(Json{{"population", "cortex"}, {"node_id", 3}}, Json::object(), net, "t"),
@@ -151,34 +151,34 @@ EdgePop one_edge(std::int64_t type = 1, std::map<std::string, std::vector<double
 TEST_F(CircuitTest, WeightIsSynWeightTimesNsynsFromCsv) {
     const Network net = build_edges(std::string(kStatic) + "1 static_synapse 2.5 3 2.0\n", one_edge());
     ASSERT_EQ(net.connectivity.size(), 1u);
-    EXPECT_DOUBLE_EQ(net.connectivity.weight[0], 7.5);
+    EXPECT_DOUBLE_EQ(net.connectivity.weight(0), 7.5);
     EXPECT_EQ(net.n_edges, 1u);
 }
 
 TEST_F(CircuitTest, NsynsDefaultsToOne) {
     const Network a = build_edges(std::string(kStatic) + "1 static_synapse 2.5 NONE 2.0\n", one_edge());
-    EXPECT_DOUBLE_EQ(a.connectivity.weight[0], 2.5);
+    EXPECT_DOUBLE_EQ(a.connectivity.weight(0), 2.5);
     const Network b = build_edges("edge_type_id model_template syn_weight\n1 static_synapse 4.0\n", one_edge());
-    EXPECT_DOUBLE_EQ(b.connectivity.weight[0], 4.0);
+    EXPECT_DOUBLE_EQ(b.connectivity.weight(0), 4.0);
 }
 
 TEST_F(CircuitTest, H5SynWeightAndNsynsOverrideCsv) {
     EdgePop pop{"e", "cortex", "cortex", {0, 0, 1}, {1, 2, 2}, {1, 1, 1}, {{"syn_weight", {0.5, -1.0, 2.0}}}};
     const Network a = build_edges(std::string(kStatic) + "1 static_synapse 100.0 3 2.0\n", pop);
-    EXPECT_DOUBLE_EQ(a.connectivity.weight[0], 1.5);
-    EXPECT_DOUBLE_EQ(a.connectivity.weight[1], -3.0);
-    EXPECT_DOUBLE_EQ(a.connectivity.weight[2], 6.0);
+    EXPECT_DOUBLE_EQ(a.connectivity.weight(0), 1.5);
+    EXPECT_DOUBLE_EQ(a.connectivity.weight(1), -3.0);
+    EXPECT_DOUBLE_EQ(a.connectivity.weight(2), 6.0);
 
     pop.numbers["nsyns"] = {2, 4, 1};
     const Network b = build_edges(std::string(kStatic) + "1 static_synapse 100.0 3 2.0\n", pop);
-    EXPECT_DOUBLE_EQ(b.connectivity.weight[0], 1.0);
-    EXPECT_DOUBLE_EQ(b.connectivity.weight[1], -4.0);
-    EXPECT_DOUBLE_EQ(b.connectivity.weight[2], 2.0);
+    EXPECT_DOUBLE_EQ(b.connectivity.weight(0), 1.0);
+    EXPECT_DOUBLE_EQ(b.connectivity.weight(1), -4.0);
+    EXPECT_DOUBLE_EQ(b.connectivity.weight(2), 2.0);
 
     // h5 nsyns with the CSV syn_weight.
     EdgePop only_nsyns{"e", "cortex", "cortex", {0}, {1}, {1}, {{"nsyns", {5}}}};
     const Network c = build_edges(std::string(kStatic) + "1 static_synapse 1.5 3 2.0\n", only_nsyns);
-    EXPECT_DOUBLE_EQ(c.connectivity.weight[0], 7.5);
+    EXPECT_DOUBLE_EQ(c.connectivity.weight(0), 7.5);
 }
 
 TEST_F(CircuitTest, KnownWeightFunctionsGiveSynWeightTimesNsyns) {
@@ -186,7 +186,7 @@ TEST_F(CircuitTest, KnownWeightFunctionsGiveSynWeightTimesNsyns) {
         const Network net = build_edges(std::string("edge_type_id model_template syn_weight nsyns weight_function\n") +
                                             "1 static_synapse 2.5 3 " + wf + "\n",
                                         one_edge());
-        EXPECT_DOUBLE_EQ(net.connectivity.weight[0], 7.5) << wf;
+        EXPECT_DOUBLE_EQ(net.connectivity.weight(0), 7.5) << wf;
     }
 }
 
@@ -244,18 +244,23 @@ TEST_F(CircuitTest, DelayPrecedenceH5OverCsvOverJsonOverDefault) {
 TEST_F(CircuitTest, DelayRoundsToNearestStep) {
     EdgePop pop{"e", "cortex", "cortex", {0, 0, 0, 0}, {1, 2, 3, 4}, {1, 1, 1, 1}, {{"delay", {0.37, 0.33, 0.05, 1.0}}}};
     const Network net = build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop);
-    const auto s = synapses_of(net, 0);
-    ASSERT_EQ(s.size(), 4u);
-    EXPECT_EQ(s[0].delay, 4u);  // 3.7 steps -> 4
-    EXPECT_EQ(s[1].delay, 3u);  // 3.3 steps -> 3
-    EXPECT_EQ(s[2].delay, 1u);  // 0.5 steps -> 1 (floor(x + 0.5))
-    EXPECT_EQ(s[3].delay, 10u);
+    // Rows are sorted by delay: find each synapse by its target.
+    auto delay_to = [&](const Network& n, Gid target) {
+        for (const auto& syn : synapses_of(n, 0))
+            if (syn.target == flat_of(n, target)) return syn.delay;
+        return 0u;
+    };
+    ASSERT_EQ(synapses_of(net, 0).size(), 4u);
+    EXPECT_EQ(delay_to(net, 1), 4u);  // 3.7 steps -> 4
+    EXPECT_EQ(delay_to(net, 2), 3u);  // 3.3 steps -> 3
+    EXPECT_EQ(delay_to(net, 3), 1u);  // 0.5 steps -> 1 (floor(x + 0.5))
+    EXPECT_EQ(delay_to(net, 4), 10u);
     EXPECT_EQ(net.connectivity.min_delay, 1);
     EXPECT_EQ(net.connectivity.max_delay, 10);
 
     // At dt = 0.025 the same 0.37 ms is 14.8 -> 15 steps.
     const Network fine = build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop, 0.025);
-    EXPECT_EQ(synapses_of(fine, 0).at(0).delay, 15u);
+    EXPECT_EQ(delay_to(fine, 1), 15u);
 }
 
 TEST_F(CircuitTest, DelayBelowDtIsAnErrorNamingValueAndDt) {
@@ -306,7 +311,7 @@ TEST_F(CircuitTest, ReceptorTypeZeroAndJsonWeightAreAccepted) {
     text_file("synaptic_models/r0.json", R"({"receptor_type": 0, "weight": 99.0})");
     const Network net = build_edges(
         "edge_type_id model_template syn_weight nsyns dynamics_params\n1 static_synapse 1.5 2 r0.json\n", one_edge());
-    EXPECT_DOUBLE_EQ(net.connectivity.weight[0], 3.0);  // the JSON weight is overwritten by syn_weight x nsyns
+    EXPECT_DOUBLE_EQ(net.connectivity.weight(0), 3.0);  // the JSON weight is overwritten by syn_weight x nsyns
 }
 
 TEST_F(CircuitTest, UnknownSynapseParameterIsAnError) {
@@ -341,10 +346,20 @@ TEST_F(CircuitTest, CompressedRowsOfSmallCircuit) {
     ASSERT_EQ(c.size(), 7u);
     EXPECT_EQ(c.row_begin, (std::vector<std::uint64_t>{0, 1, 3, 3, 3, 4, 5, 5, 7}));
     // flat: gid 0..2 -> 0..2, gid 4 -> 3 (alpha group), gid 3 -> 4 (delta group)
-    EXPECT_EQ(c.target, (std::vector<std::uint32_t>{4, 0, 3, 1, 0, 2, 4}));
-    EXPECT_EQ(c.weight, (std::vector<double>{-1.5, 6.0, -1.5, 6.0, 0.5, 0.5, 0.5}));
-    EXPECT_EQ(c.delay, (std::vector<std::uint32_t>{20, 4, 20, 4, 10, 10, 10}));
-    EXPECT_EQ(c.channel, (std::vector<std::uint8_t>{0, 0, 1, 0, 0, 0, 0}));
+    // Rows are sorted by (delay, target, weight).
+    std::vector<std::uint32_t> target, delay;
+    std::vector<double> weight;
+    std::vector<int> channel;
+    for (std::size_t k = 0; k < c.size(); ++k) {
+        target.push_back(c.target(k));
+        delay.push_back(static_cast<std::uint32_t>(c.delay(k)));
+        weight.push_back(c.weight(k));
+        channel.push_back(c.channel(k));
+    }
+    EXPECT_EQ(target, (std::vector<std::uint32_t>{4, 0, 3, 1, 0, 2, 4}));
+    EXPECT_EQ(weight, (std::vector<double>{-1.5, 6.0, -1.5, 6.0, 0.5, 0.5, 0.5}));
+    EXPECT_EQ(delay, (std::vector<std::uint32_t>{20, 4, 20, 4, 10, 10, 10}));
+    EXPECT_EQ(channel, (std::vector<int>{0, 0, 1, 0, 0, 0, 0}));
     EXPECT_EQ(c.min_delay, 4);
     EXPECT_EQ(c.max_delay, 20);
     EXPECT_EQ(flat_of(net, 3), 4u);
@@ -445,8 +460,8 @@ TEST(ExampleNetwork, Sonata300Counts) {
     EXPECT_EQ(net.connectivity.min_delay, 100);
     EXPECT_EQ(net.connectivity.max_delay, 200);
     for (std::size_t k = 0; k < net.connectivity.size(); ++k) {
-        ASSERT_LT(net.connectivity.target[k], 300u);
-        ASSERT_LT(net.connectivity.channel[k], 2u);
+        ASSERT_LT(net.connectivity.target(k), 300u);
+        ASSERT_LT(net.connectivity.channel(k), 2u);
     }
     // Node set from node_sets_file: recorded_cells = internal node ids 1, 80, 160, 240, 270.
     EXPECT_EQ(resolve_node_set("recorded_cells", cfg.node_sets, net, "t"), (std::vector<Gid>{1, 80, 160, 240, 270}));

@@ -1,0 +1,131 @@
+#include "network/connectivity.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <tuple>
+
+#include "common/error.hpp"
+
+namespace pointsim::network {
+
+namespace {
+
+unsigned bits_for(std::uint64_t n) {  // bits to hold 0 .. n-1
+    unsigned b = 1;
+    while (b < 64 && (std::uint64_t{1} << b) < n) ++b;
+    return b;
+}
+
+}  // namespace
+
+ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local_neurons)
+    : min_delay_(std::numeric_limits<Step>::max()) {
+    if (n_gids >= std::numeric_limits<std::uint32_t>::max())
+        throw input_error("the network has " + std::to_string(n_gids) + " nodes; pointsim supports fewer than 2^32");
+    const unsigned target_bits = bits_for(n_local_neurons);
+    const unsigned kind_bits = 64 - Connectivity::kDelayBits - target_bits;
+    c_.target_shift = kind_bits;
+    c_.target_mask = (std::uint64_t{1} << target_bits) - 1;
+    c_.kind_mask = (std::uint64_t{1} << kind_bits) - 1;
+    counts_.assign(n_gids + 1, 0);
+}
+
+void ConnectivityBuilder::reserve(std::size_t n) {
+    words_.reserve(n);
+    sources_.reserve(n);
+}
+
+// In-place MSD radix sort of [lo, hi) by source, one byte at a time from
+// `shift` down (American flag sort). Each pass writes to 256 sequential
+// streams, which keeps it cache friendly where one pass over all sources
+// would jump at random.
+void ConnectivityBuilder::bucket_by_source(std::uint64_t lo, std::uint64_t hi, int shift) {
+    if (hi - lo < 2) return;
+    std::uint64_t begin[257] = {0};
+    for (std::uint64_t i = lo; i < hi; ++i) ++begin[((sources_[i] >> shift) & 0xff) + 1];
+    begin[0] = lo;
+    for (int b = 0; b < 256; ++b) begin[b + 1] += begin[b];
+    std::uint64_t next[256];
+    std::copy(begin, begin + 256, next);
+    for (int b = 0; b < 256; ++b) {
+        while (next[b] < begin[b + 1]) {
+            const std::uint64_t i = next[b];
+            unsigned d = (sources_[i] >> shift) & 0xff;
+            while (d != static_cast<unsigned>(b)) {  // carry the element home, displacing another
+                const std::uint64_t j = next[d]++;
+                std::swap(words_[i], words_[j]);
+                std::swap(sources_[i], sources_[j]);
+                d = (sources_[i] >> shift) & 0xff;
+            }
+            ++next[b];
+        }
+    }
+    if (shift == 0) return;
+    for (int b = 0; b < 256; ++b) bucket_by_source(begin[b], begin[b + 1], shift - 8);
+}
+
+void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
+    if (delay >= (Step{1} << Connectivity::kDelayBits))
+        throw input_error("a delay of " + std::to_string(delay) + " steps is longer than pointsim supports (" +
+                          std::to_string((1 << Connectivity::kDelayBits) - 1) + " steps)");
+    KindKey key{0, static_cast<std::uint8_t>(channel)};
+    std::memcpy(&key.weight_bits, &weight, sizeof weight);
+    auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
+    if (inserted) {
+        if (c_.kind_weight.size() > c_.kind_mask)
+            throw input_error("more than " + std::to_string(c_.kind_mask + 1) +
+                              " distinct synaptic weights on one process; run on more MPI ranks");
+        c_.kind_weight.push_back(weight);
+        c_.kind_channel.push_back(static_cast<std::uint8_t>(channel));
+    }
+    words_.push_back((static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
+                     (static_cast<std::uint64_t>(target) << c_.target_shift) | it->second);
+    sources_.push_back(static_cast<std::uint32_t>(source));
+    ++counts_[source + 1];
+    min_delay_ = std::min(min_delay_, delay);
+    max_delay_ = std::max(max_delay_, delay);
+}
+
+Connectivity ConnectivityBuilder::finish() {
+    // Renumber kinds by (channel, weight) so the order within a row depends
+    // on values only, not on the order in which this rank met them.
+    const std::size_t n_kinds = c_.kind_weight.size();
+    std::vector<std::uint32_t> order(n_kinds);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::make_tuple(c_.kind_channel[a], c_.kind_weight[a]) < std::make_tuple(c_.kind_channel[b], c_.kind_weight[b]);
+    });
+    std::vector<std::uint32_t> new_id(n_kinds);
+    std::vector<double> weights(n_kinds);
+    std::vector<std::uint8_t> channels(n_kinds);
+    for (std::uint32_t i = 0; i < n_kinds; ++i) {
+        new_id[order[i]] = i;
+        weights[i] = c_.kind_weight[order[i]];
+        channels[i] = c_.kind_channel[order[i]];
+    }
+    c_.kind_weight = std::move(weights);
+    c_.kind_channel = std::move(channels);
+    for (auto& w : words_) w = (w & ~c_.kind_mask) | new_id[w & c_.kind_mask];
+    kinds_.clear();
+
+    // Bucket by source in place, then sort every row.
+    std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
+    c_.row_begin = counts_;
+    const std::size_t n_rows = counts_.size() - 1;
+    int top_shift = 0;
+    while (top_shift + 8 < 32 && (std::uint64_t{1} << (top_shift + 8)) < n_rows) top_shift += 8;
+    bucket_by_source(0, words_.size(), top_shift);
+    std::vector<std::uint32_t>().swap(sources_);
+    std::vector<std::uint64_t>().swap(counts_);
+    for (std::size_t row = 0; row < n_rows; ++row)
+        std::sort(words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[row]),
+                  words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[row + 1]));
+    c_.synapse = std::move(words_);
+    c_.min_delay = c_.synapse.empty() ? 1 : min_delay_;
+    c_.max_delay = max_delay_;
+    return std::move(c_);
+}
+
+}  // namespace pointsim::network
