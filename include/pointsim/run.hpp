@@ -1,6 +1,7 @@
 #pragma once
 // The library façade used by apps/pointsim and the integration tests.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 
@@ -15,14 +16,24 @@ struct RunOptions {
     std::optional<std::filesystem::path> output_dir;    // overrides output.output_dir
 };
 
+// Figures of one run (for this process; spikes, synapses and events are
+// totals over all ranks).
 struct RunSummary {
     std::size_t n_nodes = 0;
-    std::size_t n_neurons = 0;
-    std::size_t n_edges = 0;
+    std::size_t n_neurons = 0;        // simulated neurons, all ranks
+    std::size_t n_edges = 0;          // synapses, all ranks
     std::size_t n_spikes = 0;
-    double load_seconds = 0.0;
+    std::uint64_t synaptic_events = 0;  // spike deliveries to synapses, all ranks
+    // Wall time per phase, seconds.
+    double config_seconds = 0.0;      // read and resolve the config
+    double nodes_seconds = 0.0;       // node tables and types
+    double partition_seconds = 0.0;   // in-degree count and partition (MPI only)
+    double edges_seconds = 0.0;       // edge tables and connectivity
+    double inputs_seconds = 0.0;      // neuron parameters, inputs, report plans
     double simulate_seconds = 0.0;
     double write_seconds = 0.0;
+    double load_seconds() const { return config_seconds + nodes_seconds + partition_seconds + edges_seconds + inputs_seconds; }
+    std::size_t peak_rss_bytes = 0;   // largest over ranks
 };
 
 // Loads, simulates and writes every output. Throws pointsim::Error

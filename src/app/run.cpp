@@ -4,6 +4,9 @@
 // found by any rank stops every rank with the same message and nobody hangs.
 #include "pointsim/run.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -143,6 +146,28 @@ std::vector<double> gather_report(comm::Communicator& comm, const engine::Record
     return full;
 }
 
+void log_summary(const RunSummary& s, const std::vector<output::PopulationSpikes>& spikes, const network::Network& net,
+                 const TimeGrid& grid, int n_ranks) {
+    auto log = logging::get();
+    const double sim = std::max(s.simulate_seconds, 1e-9);
+    const double t_s = grid.step_to_ms(grid.n_steps) / 1000.0;
+    log->info("Summary ({} process{}):", n_ranks, n_ranks == 1 ? "" : "es");
+    log->info("  {:<28}{:>10.3f} s", "config", s.config_seconds);
+    log->info("  {:<28}{:>10.3f} s", "read nodes", s.nodes_seconds);
+    if (n_ranks > 1) log->info("  {:<28}{:>10.3f} s", "partition", s.partition_seconds);
+    log->info("  {:<28}{:>10.3f} s", "read edges, connectivity", s.edges_seconds);
+    log->info("  {:<28}{:>10.3f} s", "neurons, inputs, reports", s.inputs_seconds);
+    log->info("  {:<28}{:>10.3f} s  ({:.3g} synaptic events/s, {:.3g} neuron updates/s)", "simulate",
+              s.simulate_seconds, static_cast<double>(s.synaptic_events) / sim,
+              static_cast<double>(s.n_neurons) * static_cast<double>(grid.n_steps) / sim);
+    log->info("  {:<28}{:>10.3f} s", "write", s.write_seconds);
+    log->info("  {:<28}{:>10.1f} MB{}", "peak memory", static_cast<double>(s.peak_rss_bytes) / 1e6,
+              n_ranks > 1 ? " (largest rank)" : "");
+    for (const auto& p : spikes)
+        log->info("  spikes {:<21}{:>10}  ({:.2f} Hz mean)", p.population, p.timestamps.size(),
+                  static_cast<double>(p.timestamps.size()) / static_cast<double>(net.find_population(p.population)->size()) / t_s);
+}
+
 }  // namespace
 
 RunSummary run(const RunOptions& options) {
@@ -156,7 +181,13 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     if (root) capture.emplace();
     auto log = logging::get();
     RunSummary summary;
-    const auto t_load = clock_type::now();
+    auto t_phase = clock_type::now();
+    // Seconds since the previous call: the phase timers of the summary.
+    auto lap = [&t_phase] {
+        const double s = seconds_since(t_phase);
+        t_phase = clock_type::now();
+        return s;
+    };
 
     config::SimulationConfig cfg;
     TimeGrid grid;
@@ -168,7 +199,9 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         grid = TimeGrid::make(cfg.run.dt, cfg.run.tstop, cfg.config_path.string());
         log->info("Run: tstop {} ms, dt {} ms, {} steps, {} process{}", cfg.run.tstop, grid.dt_ms, grid.n_steps,
                   comm.size(), comm.size() == 1 ? "" : "es");
+        summary.config_seconds = lap();
         net = network::read_nodes(cfg);
+        summary.nodes_seconds = lap();
     });
 
     // Partition simulated nodes over ranks, balanced by incoming synapses.
@@ -178,6 +211,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         comm.all_reduce_sum(incoming);
     }
     const auto bounds = network::partition(net, incoming, comm.size());
+    summary.partition_seconds = lap();
 
     std::vector<inputs::StampedSpike> virtual_spikes;
     std::vector<inputs::CurrentClamp> clamps;
@@ -188,6 +222,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         network::create_neuron_groups(cfg, grid, net, bounds[static_cast<std::size_t>(comm.rank())],
                                       bounds[static_cast<std::size_t>(comm.rank()) + 1]);
         network::read_edges(cfg, grid, net);
+        summary.edges_seconds = lap();
         for (const auto& p : net.populations)
             log->info("Population {}: {} {} nodes ({})", p.name, p.size(), p.is_virtual ? "virtual" : "simulated",
                       p.nodes.file.string());
@@ -201,6 +236,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         if (cfg.output.log_file) outputs.push_back(*cfg.output.log_file);
         for (const auto& r : reports) outputs.push_back(r.file);
         outputs.push_back(cfg.output.output_dir / config_copy_name);
+        summary.inputs_seconds = lap();
     });
     // Only once every rank has built its part does anything touch the output folder.
     phase(comm, [&] {
@@ -232,10 +268,10 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
                   grid.step_to_ms(static_cast<Step>(min_delay)), grid.step_to_ms(static_cast<Step>(max_delay)));
 
     summary.n_nodes = net.n_gids();
-    summary.n_neurons = net.n_neurons();
-    summary.n_edges = net.n_edges;
-    summary.load_seconds = seconds_since(t_load);
-    log->info("Network built in {:.3f} s", summary.load_seconds);
+    summary.n_edges = total_edges;
+    for (int r = 0; r < comm.size(); ++r) summary.n_neurons += held[kFields * static_cast<std::size_t>(r)];
+    summary.inputs_seconds += lap();
+    log->info("Network built in {:.3f} s", summary.load_seconds());
 
     std::vector<engine::Recorder> recorders;
     for (auto& r : reports) recorders.push_back(std::move(r.recorder));
@@ -246,7 +282,18 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     const engine::Result result = sim.run(recorders);
     summary.simulate_seconds = result.simulate_seconds;
     summary.n_spikes = result.spikes.size();
+    std::vector<std::uint64_t> events{result.synaptic_events};
+    comm.all_reduce_sum(events);
+    summary.synaptic_events = events[0];
     log->info("Simulation finished in {:.3f} s: {} spikes", result.simulate_seconds, result.spikes.size());
+
+    // Peak memory of every rank, for the summary (Linux: ru_maxrss in KiB).
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    std::vector<std::uint64_t> rss(static_cast<std::size_t>(comm.size()), 0);
+    rss[static_cast<std::size_t>(comm.rank())] = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+    comm.all_reduce_sum(rss);
+    summary.peak_rss_bytes = *std::max_element(rss.begin(), rss.end());
 
     std::vector<std::vector<double>> report_data;
     for (std::size_t k = 0; k < reports.size(); ++k)
@@ -257,11 +304,6 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         const auto t_write = clock_type::now();
         output::StagedFiles staged;
         auto spikes = spikes_by_population(result.spikes, net, grid);
-        for (const auto& p : spikes)
-            log->info("Spikes {}: {} ({:.2f} Hz mean)", p.population, p.timestamps.size(),
-                      static_cast<double>(p.timestamps.size()) /
-                          static_cast<double>(net.find_population(p.population)->size()) /
-                          (grid.step_to_ms(grid.n_steps) / 1000.0));
         if (cfg.output.spikes_file)
             output::write_spikes_h5(staged.stage(*cfg.output.spikes_file), spikes, cfg.output.spikes_sort_order);
         if (cfg.output.spikes_file_csv)
@@ -279,6 +321,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         }
         summary.write_seconds = seconds_since(t_write);
         log->info("Outputs written in {:.3f} s to {}", summary.write_seconds, cfg.output.output_dir.string());
+        log_summary(summary, spikes, net, grid, comm.size());
         log->info("Done.");
         if (cfg.output.log_file) {
             const fs::path tmp = staged.stage(*cfg.output.log_file);

@@ -36,11 +36,13 @@ Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> 
                          n_neurons_, static_cast<double>(ring_.size()) * sizeof(double) / 1e6);
 }
 
-void Simulation::deliver(const std::vector<comm::Spike>& spikes) {
+std::uint64_t Simulation::deliver(const std::vector<comm::Spike>& spikes) {
     const auto& c = net_.connectivity;
     constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
     const std::size_t channel_stride = n_neurons_;
+    std::uint64_t events = 0;
     for (const auto& s : spikes) {
+        events += c.row_begin[s.gid + 1] - c.row_begin[s.gid];
         // Words are sorted by delay: fetch the slot once per delay run.
         Step current_delay = -1;
         double* base = nullptr;
@@ -55,6 +57,7 @@ void Simulation::deliver(const std::vector<comm::Spike>& spikes) {
             base[c.kind_channel[kind] * channel_stride + ((w >> c.target_shift) & c.target_mask)] += c.kind_weight[kind];
         }
     }
+    return events;
 }
 
 Result Simulation::run(std::vector<Recorder>& recorders) {
@@ -140,7 +143,7 @@ Result Simulation::run(std::vector<Recorder>& recorders) {
         std::sort(exchange.begin(), exchange.end(), [](const comm::Spike& a, const comm::Spike& b) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });
-        deliver(exchange);
+        result.synaptic_events += deliver(exchange);
     }
     result.simulate_seconds = std::chrono::duration<double>(clock::now() - started).count();
     return result;

@@ -31,6 +31,7 @@ struct Recorder {
 
 struct Result {
     std::vector<comm::Spike> spikes;  // of the simulated neurons, by (stamp, gid)
+    std::uint64_t synaptic_events = 0;  // deliveries onto this rank's synapses
     double build_seconds = 0.0;
     double simulate_seconds = 0.0;
 };
@@ -45,7 +46,7 @@ public:
     Result run(std::vector<Recorder>& recorders);
 
 private:
-    void deliver(const std::vector<comm::Spike>& spikes);
+    std::uint64_t deliver(const std::vector<comm::Spike>& spikes);
     double* slot(Step step, int channel) { return &ring_[((step % n_slots_) * n_channels_ + channel) * n_neurons_]; }
 
     network::Network& net_;

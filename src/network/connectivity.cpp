@@ -72,16 +72,20 @@ void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int ch
                           std::to_string((1 << Connectivity::kDelayBits) - 1) + " steps)");
     KindKey key{0, static_cast<std::uint8_t>(channel)};
     std::memcpy(&key.weight_bits, &weight, sizeof weight);
-    auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
-    if (inserted) {
-        if (c_.kind_weight.size() > c_.kind_mask)
-            throw input_error("more than " + std::to_string(c_.kind_mask + 1) +
-                              " distinct synaptic weights on one process; run on more MPI ranks");
-        c_.kind_weight.push_back(weight);
-        c_.kind_channel.push_back(static_cast<std::uint8_t>(channel));
+    if (!(key == last_key_)) {
+        auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
+        if (inserted) {
+            if (c_.kind_weight.size() > c_.kind_mask)
+                throw input_error("more than " + std::to_string(c_.kind_mask + 1) +
+                                  " distinct synaptic weights on one process; run on more MPI ranks");
+            c_.kind_weight.push_back(weight);
+            c_.kind_channel.push_back(static_cast<std::uint8_t>(channel));
+        }
+        last_key_ = key;
+        last_kind_ = it->second;
     }
     words_.push_back((static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
-                     (static_cast<std::uint64_t>(target) << c_.target_shift) | it->second);
+                     (static_cast<std::uint64_t>(target) << c_.target_shift) | last_kind_);
     sources_.push_back(static_cast<std::uint32_t>(source));
     ++counts_[source + 1];
     min_delay_ = std::min(min_delay_, delay);
@@ -109,6 +113,7 @@ Connectivity ConnectivityBuilder::finish() {
     c_.kind_channel = std::move(channels);
     for (auto& w : words_) w = (w & ~c_.kind_mask) | new_id[w & c_.kind_mask];
     kinds_.clear();
+    last_key_ = KindKey{~std::uint64_t{0}, 0xff};
 
     // Bucket by source in place, then sort every row.
     std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
@@ -119,6 +124,7 @@ Connectivity ConnectivityBuilder::finish() {
     bucket_by_source(0, words_.size(), top_shift);
     std::vector<std::uint32_t>().swap(sources_);
     std::vector<std::uint64_t>().swap(counts_);
+    // The radix pass is not stable: sort every row into its canonical order.
     for (std::size_t row = 0; row < n_rows; ++row)
         std::sort(words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[row]),
                   words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[row + 1]));

@@ -64,6 +64,8 @@ private:
     std::vector<std::uint32_t> sources_;
     std::vector<std::uint64_t> counts_;  // per source
     std::unordered_map<KindKey, std::uint32_t, KindHash> kinds_;
+    KindKey last_key_{~std::uint64_t{0}, 0xff};  // consecutive edges mostly share a type
+    std::uint32_t last_kind_ = 0;
     Step min_delay_, max_delay_ = 1;
 };
 

@@ -281,7 +281,7 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
 
 // Edge rows per HDF5 read: large enough for bulk I/O, small enough that
 // memory does not grow with the size of the file.
-constexpr std::size_t kChunkRows = std::size_t{1} << 20;
+constexpr std::size_t kChunkRows = std::size_t{1} << 18;
 
 struct EdgeFileContext {
     const config::EdgeFiles& files;
