@@ -6,6 +6,7 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(Threads REQUIRED)
+find_package(GSL REQUIRED)  # iaf_cond_* integrate with GSL's RKF45, as NEST does
 
 # HDF5's FindModule gives variables, not a target: wrap them once.
 if(NOT TARGET pointsim_hdf5)

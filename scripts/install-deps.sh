@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libeigen3-dev
   libopenmpi-dev openmpi-bin
   libspdlog-dev libcli11-dev libgtest-dev
+  libgsl-dev                      # GSL ODE solvers for iaf_cond_* (as NEST)
 )
 
 missing=()

@@ -19,5 +19,8 @@ inline void check_receptor(const char* model, int receptor, int lo, int hi) {
 std::unique_ptr<NeuronGroup> make_iaf_psc_alpha(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_iaf_psc_delta(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_iaf_psc_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_glif_psc(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_iaf_cond_alpha(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_iaf_cond_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 
 }  // namespace pointsim::models

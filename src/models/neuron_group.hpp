@@ -35,6 +35,11 @@ public:
     // The channel a synapse of this weight and receptor port feeds, as NEST's
     // handle(SpikeEvent&) picks it. Throws Error(Model) for a port the model lacks.
     virtual int channel(double weight, int receptor) const = 0;
+    // The same for one neuron, for models whose neurons differ in their
+    // number of receptor ports (glif_psc's tau_syn per parameter set).
+    virtual int channel_for(double weight, int receptor, std::size_t /*neuron*/) const {
+        return channel(weight, receptor);
+    }
 
     // Advances every neuron by one step (NEST's update() for one lag).
     // spike_in[c][i]: summed weights arriving for neuron i on channel c in this

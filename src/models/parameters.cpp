@@ -37,6 +37,21 @@ bool ParamReader::boolean(const char* key, bool& value) {
     return true;
 }
 
+bool ParamReader::numbers(const char* key, std::vector<double>& values) {
+    auto it = set_.params.find(key);
+    used_.insert(key);
+    if (it == set_.params.end()) return false;
+    if (!it->is_array())
+        throw model_error(set_.source + ": parameter '" + key + "' must be a list of numbers, got " + it->dump());
+    values.clear();
+    for (const auto& v : *it) {
+        if (!v.is_number())
+            throw model_error(set_.source + ": parameter '" + key + "' must be a list of numbers, got " + it->dump());
+        values.push_back(v.get<double>());
+    }
+    return true;
+}
+
 void ParamReader::finish(const char* model) const {
     for (auto it = set_.params.begin(); it != set_.params.end(); ++it) {
         if (!used_.count(it.key()))

@@ -4,6 +4,7 @@
 // the right type.
 #include <set>
 #include <string>
+#include <vector>
 
 #include "models/neuron_group.hpp"
 
@@ -16,6 +17,7 @@ public:
     // If the key is present, stores it in `value` and returns true.
     bool number(const char* key, double& value);
     bool boolean(const char* key, bool& value);
+    bool numbers(const char* key, std::vector<double>& values);  // a JSON list of numbers
     // Throws if a key was never asked for.
     void finish(const char* model) const;
     // Throws Error(Model) "<source>: <model>: <message>".

@@ -1,3 +1,5 @@
+// The table of supported NEST models: adding a model is one entry here, one
+// source file, and its single-cell reference test.
 #include <algorithm>
 
 #include "common/error.hpp"
@@ -5,32 +7,62 @@
 
 namespace pointsim::models {
 
+namespace {
+
+using Factory = std::unique_ptr<NeuronGroup> (*)(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&,
+                                                 const TimeGrid&);
+using Recordables = std::vector<std::pair<std::string, std::string>>;
+
+struct ModelEntry {
+    std::string name;
+    Factory make;
+    Recordables recordables;  // NEST's names and units
+};
+
+const std::vector<ModelEntry>& entries() {
+    static const std::vector<ModelEntry> table{
+        {"iaf_psc_alpha", make_iaf_psc_alpha, {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}}},
+        {"iaf_psc_delta", make_iaf_psc_delta, {{"V_m", "mV"}}},
+        {"iaf_psc_exp", make_iaf_psc_exp, {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}}},
+        {"iaf_cond_alpha", make_iaf_cond_alpha, {{"V_m", "mV"}, {"g_ex", "nS"}, {"g_in", "nS"}, {"t_ref_remaining", "ms"}}},
+        {"iaf_cond_exp", make_iaf_cond_exp, {{"V_m", "mV"}, {"g_ex", "nS"}, {"g_in", "nS"}}},
+        {"glif_psc", make_glif_psc,
+         {{"V_m", "mV"}, {"ASCurrents_sum", "pA"}, {"I", "pA"}, {"I_syn", "pA"}, {"threshold", "mV"},
+          {"threshold_spike", "mV"}, {"threshold_voltage", "mV"}}},
+    };
+    return table;
+}
+
+const ModelEntry* find(const std::string& model) {
+    for (const auto& e : entries())
+        if (e.name == model) return &e;
+    return nullptr;
+}
+
+}  // namespace
+
 const std::vector<std::string>& supported_models() {
-    static const std::vector<std::string> names{"iaf_psc_alpha", "iaf_psc_delta", "iaf_psc_exp"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& e : entries()) out.push_back(e.name);
+        return out;
+    }();
     return names;
 }
 
 const std::vector<std::pair<std::string, std::string>>& model_recordables(const std::string& model) {
-    static const std::vector<std::pair<std::string, std::string>> psc{{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}};
-    static const std::vector<std::pair<std::string, std::string>> delta{{"V_m", "mV"}};
-    static const std::vector<std::pair<std::string, std::string>> none;
-    if (model == "iaf_psc_alpha" || model == "iaf_psc_exp") return psc;
-    if (model == "iaf_psc_delta") return delta;
-    return none;
+    static const Recordables none;
+    const ModelEntry* e = find(model);
+    return e ? e->recordables : none;
 }
 
-bool is_supported(const std::string& model) {
-    const auto& names = supported_models();
-    return std::find(names.begin(), names.end(), model) != names.end();
-}
+bool is_supported(const std::string& model) { return find(model) != nullptr; }
 
 std::unique_ptr<NeuronGroup> create_group(const std::string& model, const std::vector<ParameterSet>& parameter_sets,
                                           const std::vector<std::uint32_t>& set_of_neuron, const TimeGrid& grid) {
     for (std::uint32_t s : set_of_neuron)
         if (s >= parameter_sets.size()) throw std::logic_error("create_group: parameter set index out of range");
-    if (model == "iaf_psc_alpha") return make_iaf_psc_alpha(parameter_sets, set_of_neuron, grid);
-    if (model == "iaf_psc_delta") return make_iaf_psc_delta(parameter_sets, set_of_neuron, grid);
-    if (model == "iaf_psc_exp") return make_iaf_psc_exp(parameter_sets, set_of_neuron, grid);
+    if (const ModelEntry* e = find(model)) return e->make(parameter_sets, set_of_neuron, grid);
     std::string list;
     for (const auto& m : supported_models()) list += (list.empty() ? "" : ", ") + std::string("nest:") + m;
     throw model_error("unknown model 'nest:" + model + "' (supported: " + list + ")");

@@ -340,7 +340,7 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         if (d < 1)
             throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
                               fmt_double(grid.dt_ms) + " ms");
-        const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel(weight, type.receptor);
+        const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index);
         out.add(src.gid_of_row(*s), loc.flat, channel, weight, d);
     }
 }

@@ -139,6 +139,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"point_120cells", "config.simulation_iclamp.csv", true},
                       Case{"point_120cells", "config.simulation_perturbations", false},
                       Case{"point_450cells", "config.simulation", false},
+                      Case{"point_450glifs", "config.simulation", false},
                       Case{"sonata_300", "simulation_config", true}),
     [](const ::testing::TestParamInfo<Case>& info) {
         std::string name = info.param.example + "_" + info.param.config;

@@ -128,7 +128,9 @@ TEST_P(SingleCell, MatchesNestTrace) {
 INSTANTIATE_TEST_SUITE_P(Nest, SingleCell,
                          ::testing::Values("alpha_default_steps", "alpha_dt_001", "alpha_near_singular",
                                            "alpha_singular_tau", "alpha_tutorial_472363762", "alpha_vmin_tref_round",
-                                           "delta_default", "delta_refractory_input", "exp_default", "exp_singular"));
+                                           "delta_default", "delta_refractory_input", "exp_default", "exp_singular", "glif1_psc", "glif2_psc",
+                                           "glif3_psc", "glif4_psc", "glif5_psc",
+                                           "cond_alpha_default", "cond_exp_default"));
 
 }  // namespace
 }  // namespace pointsim::models

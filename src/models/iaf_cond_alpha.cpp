@@ -1,0 +1,230 @@
+// nest::iaf_cond_alpha (NEST 3.x models/iaf_cond_alpha.cpp), bit for bit:
+// GSL's (old gsl_odeiv API) RKF45 with the y-control (eps_abs 1e-3, eps_rel 0),
+// the same state layout, the same derivative expressions in the same order, a
+// per-neuron integration step carried over between simulation steps, and the
+// same order of integrate, refractoriness/threshold, spike input, current.
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_odeiv.h>
+
+#include "models/model_impl.hpp"
+#include "models/parameters.hpp"
+
+namespace pointsim::models {
+
+namespace {
+
+constexpr double kE = 2.718281828459045;  // numerics::e
+
+// NEST's State_::StateVecElems.
+enum { V_M = 0, DG_EXC, G_EXC, DG_INH, G_INH, STATE_VEC_SIZE };
+
+struct CondAlphaParams {
+    double V_th = -55.0, V_reset = -60.0, t_ref = 2.0, g_L = 16.6667, C_m = 250.0, E_ex = 0.0, E_in = -85.0,
+           E_L = -70.0, tau_synE = 0.2, tau_synI = 2.0, I_e = 0.0;
+    // Variables_
+    double PSConInit_E = 0.0, PSConInit_I = 0.0;
+    Step RefractoryCounts = 0;
+};
+
+// What iaf_cond_alpha_dynamics reads from the node besides y[].
+struct DynamicsContext {
+    const CondAlphaParams* P = nullptr;
+    bool is_refractory = false;  // node.S_.r > 0
+    double I_stim = 0.0;         // node.B_.I_stim_
+};
+
+// nest::iaf_cond_alpha_dynamics, expression for expression.
+int iaf_cond_alpha_dynamics(double, const double y[], double f[], void* pnode) {
+    const DynamicsContext& node = *static_cast<const DynamicsContext*>(pnode);
+    const CondAlphaParams& P = *node.P;
+    const bool is_refractory = node.is_refractory;
+
+    const double V = is_refractory ? P.V_reset : std::min(y[V_M], P.V_th);
+
+    const double I_syn_exc = y[G_EXC] * (V - P.E_ex);
+    const double I_syn_inh = y[G_INH] * (V - P.E_in);
+    const double I_leak = P.g_L * (V - P.E_L);
+
+    f[0] = is_refractory ? 0.0 : (-I_leak - I_syn_exc - I_syn_inh + node.I_stim + P.I_e) / P.C_m;
+
+    f[1] = -y[DG_EXC] / P.tau_synE;
+    f[2] = y[DG_EXC] - (y[G_EXC] / P.tau_synE);
+
+    f[3] = -y[DG_INH] / P.tau_synI;
+    f[4] = y[DG_INH] - (y[G_INH] / P.tau_synI);
+
+    return GSL_SUCCESS;
+}
+
+struct StepFree { void operator()(gsl_odeiv_step* p) const { gsl_odeiv_step_free(p); } };
+struct ControlFree { void operator()(gsl_odeiv_control* p) const { gsl_odeiv_control_free(p); } };
+struct EvolveFree { void operator()(gsl_odeiv_evolve* p) const { gsl_odeiv_evolve_free(p); } };
+
+class IafCondAlpha final : public NeuronGroup {
+public:
+    IafCondAlpha(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
+                 const TimeGrid& grid)
+        : step_(1.0 / kTicsPerMs * static_cast<double>(grid.tics_per_step)) {  // Time::get_resolution().get_ms()
+        std::vector<std::array<double, STATE_VEC_SIZE>> y_init;
+        for (const auto& set : sets) {
+            ParamReader r(set);
+            CondAlphaParams p;
+            // Parameters_::set
+            r.number("V_th", p.V_th);
+            r.number("V_reset", p.V_reset);
+            r.number("t_ref", p.t_ref);
+            r.number("E_L", p.E_L);
+            r.number("E_ex", p.E_ex);
+            r.number("E_in", p.E_in);
+            r.number("C_m", p.C_m);
+            r.number("g_L", p.g_L);
+            r.number("tau_syn_ex", p.tau_synE);
+            r.number("tau_syn_in", p.tau_synI);
+            r.number("I_e", p.I_e);
+            // State_::set: V starts at the *default* E_L (State_(P_) runs before
+            // any SetStatus), so a given E_L does not move it.
+            std::array<double, STATE_VEC_SIZE> y{};
+            y[V_M] = -70.0;
+            r.number("V_m", y[V_M]);
+            r.number("g_ex", y[G_EXC]);
+            r.number("dg_ex", y[DG_EXC]);
+            r.number("g_in", y[G_INH]);
+            r.number("dg_in", y[DG_INH]);
+            r.finish(model_name);
+            if (p.V_reset >= p.V_th) r.fail(model_name, "Reset potential must be smaller than threshold (V_reset < V_th).");
+            if (p.C_m <= 0) r.fail(model_name, "Capacitance must be strictly positive (C_m > 0).");
+            if (p.t_ref < 0) r.fail(model_name, "Refractory time cannot be negative (t_ref >= 0).");
+            if (p.tau_synE <= 0 || p.tau_synI <= 0)
+                r.fail(model_name, "All time constants must be strictly positive (tau_syn_ex, tau_syn_in).");
+            // pre_run_hook
+            p.PSConInit_E = 1.0 * kE / p.tau_synE;
+            p.PSConInit_I = 1.0 * kE / p.tau_synI;
+            p.RefractoryCounts = grid.ms_to_steps_ceil(p.t_ref);
+            props_.push_back(p);
+            y_init.push_back(y);
+        }
+        const std::size_t n = set_of_neuron.size();
+        type_.assign(set_of_neuron.begin(), set_of_neuron.end());
+        y_.resize(n * STATE_VEC_SIZE);
+        for (std::size_t i = 0; i < n; ++i) std::copy(y_init[type_[i]].begin(), y_init[type_[i]].end(), &y_[i * STATE_VEC_SIZE]);
+        r_.assign(n, 0);
+        I_stim_.assign(n, 0.0);
+        integration_step_.assign(n, step_);
+
+        // One stepper/control/evolve for the whole group: NEST allocates them per
+        // node, but none of them carries state from one gsl_odeiv_evolve_apply
+        // to the next (the stepper's and evolve's arrays are scratch, the
+        // control holds only its constants, evolve's count/last_step are
+        // statistics); the carried-over step size is integration_step_.
+        static std::once_flag gsl_handler;
+        std::call_once(gsl_handler, [] { gsl_set_error_handler_off(); });  // NEST does this too; we check statuses
+        s_.reset(gsl_odeiv_step_alloc(gsl_odeiv_step_rkf45, STATE_VEC_SIZE));
+        c_.reset(gsl_odeiv_control_y_new(1e-3, 0.0));
+        e_.reset(gsl_odeiv_evolve_alloc(STATE_VEC_SIZE));
+        if (!s_ || !c_ || !e_) throw std::bad_alloc();
+        sys_.function = iaf_cond_alpha_dynamics;
+        sys_.jacobian = nullptr;
+        sys_.dimension = STATE_VEC_SIZE;
+        sys_.params = &ctx_;
+    }
+
+    IafCondAlpha(const IafCondAlpha&) = delete;  // sys_.params points into this object
+    IafCondAlpha& operator=(const IafCondAlpha&) = delete;
+
+    static constexpr const char* model_name = "iaf_cond_alpha";
+    const char* model() const override { return model_name; }
+    std::size_t size() const override { return type_.size(); }
+    int spike_channels() const override { return 2; }
+    int channel(double weight, int receptor) const override {
+        check_receptor(model_name, receptor, 0, 0);
+        return weight > 0.0 ? 0 : 1;  // NEST: weight > 0 ? spike_exc_ : spike_inh_ (-weight)
+    }
+
+    void update(const double* const* spike_in, const double* current_in, std::vector<std::uint32_t>& fired) override {
+        const double* w_ex = spike_in[0];
+        const double* w_in = spike_in[1];
+        const std::size_t n = size();
+        for (std::size_t i = 0; i < n; ++i) {
+            const CondAlphaParams& P = props_[type_[i]];
+            double* y = &y_[i * STATE_VEC_SIZE];
+            ctx_.P = &P;
+            ctx_.is_refractory = r_[i] > 0;
+            ctx_.I_stim = I_stim_[i];
+
+            double t = 0.0;
+            while (t < step_) {
+                const int status = gsl_odeiv_evolve_apply(e_.get(), c_.get(), s_.get(), &sys_, &t, step_, &integration_step_[i], y);
+                if (status != GSL_SUCCESS)
+                    throw model_error(std::string(model_name) + ": GSL solver failure (status " + std::to_string(status) +
+                                      ", " + gsl_strerror(status) + ") for neuron " + std::to_string(i));
+            }
+
+            if (r_[i]) {
+                --r_[i];
+                y[V_M] = P.V_reset;
+            } else if (y[V_M] >= P.V_th) {
+                r_[i] = P.RefractoryCounts;
+                y[V_M] = P.V_reset;
+                fired.push_back(static_cast<std::uint32_t>(i));
+            }
+
+            // spike_inh_ holds -weight (summing negated weights equals negating the sum exactly)
+            y[DG_EXC] += w_ex[i] * P.PSConInit_E;
+            y[DG_INH] += -w_in[i] * P.PSConInit_I;
+
+            I_stim_[i] = current_in[i];
+        }
+    }
+
+    const std::vector<std::string>& recordables() const override {
+        static const std::vector<std::string> names{"V_m", "g_ex", "g_in", "t_ref_remaining"};
+        return names;
+    }
+    std::string units(std::size_t which) const override {
+        switch (which) {
+            case 0: return "mV";
+            case 1:
+            case 2: return "nS";
+            default: return "ms";
+        }
+    }
+    double get(std::size_t which, std::size_t i) const override {
+        switch (which) {
+            case 0: return y_[i * STATE_VEC_SIZE + V_M];
+            case 1: return y_[i * STATE_VEC_SIZE + G_EXC];
+            case 2: return y_[i * STATE_VEC_SIZE + G_INH];
+            default: return step_ * static_cast<double>(r_[i]);  // get_r_(): resolution ms * r
+        }
+    }
+
+private:
+    double step_;  // B_.step_
+    std::vector<CondAlphaParams> props_;
+    std::vector<std::uint32_t> type_;
+    std::vector<double> y_;  // STATE_VEC_SIZE per neuron, NEST's layout
+    std::vector<Step> r_;
+    std::vector<double> I_stim_;
+    std::vector<double> integration_step_;  // B_.IntegrationStep_
+
+    DynamicsContext ctx_;
+    std::unique_ptr<gsl_odeiv_step, StepFree> s_;
+    std::unique_ptr<gsl_odeiv_control, ControlFree> c_;
+    std::unique_ptr<gsl_odeiv_evolve, EvolveFree> e_;
+    gsl_odeiv_system sys_{};
+};
+
+}  // namespace
+
+std::unique_ptr<NeuronGroup> make_iaf_cond_alpha(const std::vector<ParameterSet>& sets,
+                                                 const std::vector<std::uint32_t>& set_of_neuron, const TimeGrid& grid) {
+    return std::make_unique<IafCondAlpha>(sets, set_of_neuron, grid);
+}
+
+}  // namespace pointsim::models
