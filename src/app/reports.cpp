@@ -36,11 +36,12 @@ std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const 
     for (const auto& rep : cfg.reports) {
         const std::string where = cfg.config_path.string() + ": reports." + rep.name;
         const std::string module = rep.params.value("module", "");
+        if (module == "weight_recorder") continue;  // app/weight_recorder: synapses, not cells
         bool known = false;
         for (const char* m : kReportModules) known = known || module == m;
         if (!known)
             throw config_error(where + ".module: unknown report type '" + module +
-                               "' (supported: membrane_report, multimeter_report, multimeter, netcon_report)");
+                               "' (supported: membrane_report, multimeter_report, multimeter, netcon_report, weight_recorder)");
         std::vector<std::string> variables;
         const auto vit = rep.params.find("variable_name");
         if (vit == rep.params.end()) throw config_error(where + ".variable_name is missing");

@@ -15,6 +15,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include "app/reports.hpp"
+#include "app/weight_recorder.hpp"
 #include "comm/communicator.hpp"
 #include "common/error.hpp"
 #include "common/logging.hpp"
@@ -216,6 +217,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     std::vector<inputs::StampedSpike> virtual_spikes;
     std::vector<inputs::CurrentClamp> clamps;
     std::vector<app::ReportPlan> reports;
+    std::vector<app::WeightRecorderPlan> weight_recorders;
     std::vector<fs::path> outputs;
     const fs::path config_copy_name = cfg.config_path.filename();
     phase(comm, [&] {
@@ -230,11 +232,13 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         virtual_spikes = inputs::load_spike_inputs(cfg, net, grid);
         clamps = inputs::load_current_clamps(cfg, net, grid);
         reports = app::plan_reports(cfg, net, grid);
+        weight_recorders = app::plan_weight_recorders(cfg);
         // Every file this run will write, checked before simulating.
         if (cfg.output.spikes_file) outputs.push_back(*cfg.output.spikes_file);
         if (cfg.output.spikes_file_csv) outputs.push_back(*cfg.output.spikes_file_csv);
         if (cfg.output.log_file) outputs.push_back(*cfg.output.log_file);
         for (const auto& r : reports) outputs.push_back(r.file);
+        for (const auto& w : weight_recorders) outputs.push_back(w.file);
         outputs.push_back(cfg.output.output_dir / config_copy_name);
         summary.inputs_seconds = lap();
     });
@@ -298,6 +302,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     std::vector<std::vector<double>> report_data;
     for (std::size_t k = 0; k < reports.size(); ++k)
         report_data.push_back(gather_report(comm, recorders[k], reports[k].gids.size()));
+    const auto weight_csv = app::weight_recorder_csv(weight_recorders, result.weight_events, net, comm);
 
     phase(comm, [&] {
         if (!root) return;
@@ -312,6 +317,18 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             reports[k].recorder = std::move(recorders[k]);
             output::write_report_h5(staged.stage(reports[k].file),
                                     app::report_populations(reports[k], report_data[k], net, grid));
+        }
+        for (std::size_t k = 0; k < weight_recorders.size(); ++k) {
+            const fs::path tmp = staged.stage(weight_recorders[k].file);
+            std::ofstream out(tmp);
+            out << weight_csv[k];
+            if (!out) throw output_error("cannot write " + tmp.string());
+        }
+        if (!net.plastic.empty()) {
+            double sum = 0.0;
+            for (double w : net.plastic.weight) sum += w;
+            log->info("stdp_synapse: {} synapses on rank 0, mean final weight {:.6g}", net.plastic.size(),
+                      sum / static_cast<double>(net.plastic.size()));
         }
         {
             const fs::path tmp = staged.stage(cfg.output.output_dir / config_copy_name);

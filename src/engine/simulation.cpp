@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "common/logging.hpp"
 
@@ -34,15 +35,92 @@ Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> 
     ring_.assign(static_cast<std::size_t>(n_slots_) * static_cast<std::size_t>(n_channels_) * n_neurons_, 0.0);
     logging::get()->info("Input buffers: {} slots x {} channels x {} neurons ({:.1f} MB)", n_slots_, n_channels_,
                          n_neurons_, static_cast<double>(ring_.size()) * sizeof(double) / 1e6);
+    group_of_flat_.resize(n_neurons_);
+    index_of_flat_.resize(n_neurons_);
+    for (std::size_t f = 0; f < n_neurons_; ++f) {
+        const auto& loc = net_.location[net_.gid_of_flat[f]];
+        group_of_flat_[f] = static_cast<std::size_t>(loc.group);
+        index_of_flat_[f] = loc.index;
+    }
+    has_plastic_input_.assign(n_neurons_, 0);
+    for (auto t : net_.plastic.target) has_plastic_input_[t] = 1;
+    history_.resize(n_neurons_);
+    Kminus_.assign(n_neurons_, 0.0);
+    last_spike_.assign(n_neurons_, -1.0);  // NEST ArchivingNode: last_spike_ = -1
 }
 
-std::uint64_t Simulation::deliver(const std::vector<comm::Spike>& spikes) {
+namespace {
+constexpr double kMsPerTic = 1.0 / 1000.0;  // NEST Range::MS_PER_TIC
+constexpr double kStdpEps = 1.0e-6;          // NEST connection_manager stdp_eps
+}  // namespace
+
+void Simulation::archive_spike(std::uint32_t flat, Step stamp) {
+    const double t = static_cast<double>(stamp * grid_.tics_per_step) * kMsPerTic;
+    const double tau_minus_inv = 1.0 / net_.groups[group_of_flat_[flat]]->tau_minus(index_of_flat_[flat]);
+    Kminus_[flat] = Kminus_[flat] * std::exp((last_spike_[flat] - t) * tau_minus_inv) + 1.0;
+    last_spike_[flat] = t;
+    history_[flat].push_back({t, Kminus_[flat]});
+}
+
+// K- just after the last postsynaptic spike strictly before t, decayed to t
+// (NEST ArchivingNode::get_K_value).
+double Simulation::k_minus(std::uint32_t flat, double t) const {
+    const auto& h = history_[flat];
+    const double tau_minus_inv = 1.0 / net_.groups[group_of_flat_[flat]]->tau_minus(index_of_flat_[flat]);
+    for (auto i = h.size(); i-- > 0;)
+        if (t - h[i].t > kStdpEps) return h[i].Kminus * std::exp((h[i].t - t) * tau_minus_inv);
+    return 0.0;
+}
+
+void Simulation::deliver_plastic(const comm::Spike& spike, Result& result) {
+    auto& p = net_.plastic;
+    const double t_spike = static_cast<double>(spike.stamp * grid_.tics_per_step) * kMsPerTic;
+    for (auto k = p.row_begin[spike.gid]; k < p.row_begin[spike.gid + 1]; ++k) {
+        const network::StdpParams& q = p.param_sets[p.params[k]];
+        const std::uint32_t target = p.target[k];
+        const double dendritic_delay = static_cast<double>(p.delay[k] * grid_.tics_per_step) * kMsPerTic;
+        double w = p.weight[k];
+        auto facilitate = [&](double weight, double kplus) {
+            const double norm_w = (weight / q.Wmax) + (q.lambda * std::pow(1.0 - (weight / q.Wmax), q.mu_plus) * kplus);
+            return norm_w < 1.0 ? norm_w * q.Wmax : q.Wmax;
+        };
+        auto depress = [&](double weight, double kminus) {
+            const double norm_w = (weight / q.Wmax) - (q.alpha * q.lambda * std::pow(weight / q.Wmax, q.mu_minus) * kminus);
+            return norm_w > 0.0 ? norm_w * q.Wmax : 0.0;
+        };
+        // Facilitation by the postsynaptic spikes in [t_last - d, t_spike - d) (NEST get_history, with eps).
+        const double t1_lim = p.t_last[k] - dendritic_delay + kStdpEps;
+        const double t2_lim = t_spike - dendritic_delay + kStdpEps;
+        for (const auto& entry : history_[target]) {
+            if (entry.t < t1_lim || entry.t >= t2_lim) continue;
+            const double minus_dt = p.t_last[k] - (entry.t + dendritic_delay);
+            w = facilitate(w, p.Kplus[k] * std::exp(minus_dt / q.tau_plus));
+        }
+        w = depress(w, k_minus(target, t_spike - dendritic_delay));
+        p.weight[k] = w;
+
+        const auto& group = *net_.groups[group_of_flat_[target]];
+        const int channel = group.channel_for(w, p.receptor[k], index_of_flat_[target]);
+        slot(spike.stamp + p.delay[k] - 1, channel)[target] += w;
+        if (p.recorder[k] >= 0)
+            result.weight_events.push_back({spike.gid, net_.gid_of_flat[target], spike.stamp * grid_.tics_per_step, w,
+                                            p.receptor[k], p.recorder[k], p.order_key[k]});
+        p.Kplus[k] = p.Kplus[k] * std::exp((p.t_last[k] - t_spike) / q.tau_plus) + 1.0;
+        p.t_last[k] = t_spike;
+    }
+}
+
+std::uint64_t Simulation::deliver(const std::vector<comm::Spike>& spikes, Result& result) {
     const auto& c = net_.connectivity;
     constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
     const std::size_t channel_stride = n_neurons_;
     std::uint64_t events = 0;
     for (const auto& s : spikes) {
         events += c.row_begin[s.gid + 1] - c.row_begin[s.gid];
+        if (!net_.plastic.empty()) {
+            events += net_.plastic.row_begin[s.gid + 1] - net_.plastic.row_begin[s.gid];
+            deliver_plastic(s, result);
+        }
         // Words are sorted by delay: fetch the slot once per delay run.
         Step current_delay = -1;
         double* base = nullptr;
@@ -81,12 +159,6 @@ Result Simulation::run(std::vector<Recorder>& recorders) {
     std::vector<double> current(n_neurons_, 0.0);
     std::size_t next_clamp_event = 0;
 
-    std::vector<std::size_t> group_of_flat(n_neurons_), index_of_flat(n_neurons_);
-    for (std::size_t f = 0; f < n_neurons_; ++f) {
-        const auto& loc = net_.location[net_.gid_of_flat[f]];
-        group_of_flat[f] = static_cast<std::size_t>(loc.group);
-        index_of_flat[f] = loc.index;
-    }
     for (auto& r : recorders) {
         const Step first = (r.start / r.interval + 1) * r.interval;
         r.n_samples = first > std::min(r.stop, n_steps) ? 0 : static_cast<std::size_t>((std::min(r.stop, n_steps) - first) / r.interval + 1);
@@ -116,7 +188,10 @@ Result Simulation::run(std::vector<Recorder>& recorders) {
                 for (int c = 0; c < n_channels_; ++c) channels[static_cast<std::size_t>(c)] = slot(n, c) + offset;
                 fired.clear();
                 net_.groups[g]->update(channels.data(), current.data() + offset, fired);
-                for (auto i : fired) local.push_back({n + 1, net_.gid_of_flat[offset + i]});
+                for (auto i : fired) {
+                    local.push_back({n + 1, net_.gid_of_flat[offset + i]});
+                    if (has_plastic_input_[offset + i]) archive_spike(offset + i, n + 1);
+                }
             }
             std::fill_n(slot(n, 0), static_cast<std::size_t>(n_channels_) * n_neurons_, 0.0);
             for (auto& r : recorders) {
@@ -125,7 +200,7 @@ Result Simulation::run(std::vector<Recorder>& recorders) {
                 double* row = r.data.data() + r.n_samples * r.flat.size();
                 for (std::size_t j = 0; j < r.flat.size(); ++j) {
                     const auto f = r.flat[j];
-                    row[j] = net_.groups[group_of_flat[f]]->get(r.recordable[j], index_of_flat[f]);
+                    row[j] = net_.groups[group_of_flat_[f]]->get(r.recordable[j], index_of_flat_[f]);
                 }
                 ++r.n_samples;
             }
@@ -143,7 +218,7 @@ Result Simulation::run(std::vector<Recorder>& recorders) {
         std::sort(exchange.begin(), exchange.end(), [](const comm::Spike& a, const comm::Spike& b) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });
-        result.synaptic_events += deliver(exchange);
+        result.synaptic_events += deliver(exchange, result);
     }
     result.simulate_seconds = std::chrono::duration<double>(clock::now() - started).count();
     return result;

@@ -32,6 +32,7 @@ struct Recorder {
 struct Result {
     std::vector<comm::Spike> spikes;  // of the simulated neurons, by (stamp, gid)
     std::uint64_t synaptic_events = 0;  // deliveries onto this rank's synapses
+    std::vector<network::WeightEvent> weight_events;  // transmissions through recorded stdp synapses
     double build_seconds = 0.0;
     double simulate_seconds = 0.0;
 };
@@ -46,7 +47,12 @@ public:
     Result run(std::vector<Recorder>& recorders);
 
 private:
-    std::uint64_t deliver(const std::vector<comm::Spike>& spikes);
+    std::uint64_t deliver(const std::vector<comm::Spike>& spikes, Result& result);
+    // stdp_synapse transmission of one presynaptic spike (NEST stdp_synapse::send).
+    void deliver_plastic(const comm::Spike& spike, Result& result);
+    // A postsynaptic spike enters the neuron's trace history (NEST ArchivingNode::set_spiketime).
+    void archive_spike(std::uint32_t flat, Step stamp);
+    double k_minus(std::uint32_t flat, double t) const;
     double* slot(Step step, int channel) { return &ring_[((step % n_slots_) * n_channels_ + channel) * n_neurons_]; }
 
     network::Network& net_;
@@ -59,6 +65,16 @@ private:
     int n_channels_;
     Step n_slots_;
     std::vector<double> ring_;  // [slot][channel][neuron]
+    std::vector<std::size_t> group_of_flat_, index_of_flat_;
+
+    // Postsynaptic spike history of neurons with stdp inputs: (time ms, K-).
+    struct HistoryEntry {
+        double t;
+        double Kminus;
+    };
+    std::vector<std::uint8_t> has_plastic_input_;
+    std::vector<std::vector<HistoryEntry>> history_;
+    std::vector<double> Kminus_, last_spike_;
 };
 
 }  // namespace pointsim::engine

@@ -59,8 +59,20 @@ std::vector<StampedSpike> load_spike_inputs(const config::SimulationConfig& cfg,
         } else if (module == "csv") {
             const std::string sep = in.params.value("sep", " ");
             table = sonata::read_spikes_csv(file, pops.front()->name, sep.empty() ? ' ' : sep[0]);
+        } else if (module == "nwb") {
+            // BMTK's NWB 1 layout; "trial" picks /processing/<trial>, required
+            // when the file has several. The file names no population: its
+            // spikes drive the node set's population(s).
+            std::string trial;
+            if (auto it = in.params.find("trial"); it != in.params.end()) {
+                if (!it->is_string()) throw config_error(where + ".trial must be a string, got " + it->dump());
+                trial = it->get<std::string>();
+                if (trial.empty()) throw config_error(where + ".trial must not be empty");
+            }
+            table = sonata::read_spikes_nwb(file, trial, pops.front()->name);
         } else {
-            throw config_error(where + ".module: '" + module + "' is not supported for spikes (sonata, h5, hdf5, csv)");
+            throw config_error(where + ".module: '" + module +
+                               "' is not supported for spikes (sonata, h5, hdf5, csv, nwb)");
         }
         for (const auto* pop : pops) {
             // The file's population with the node population's name; else its only population.

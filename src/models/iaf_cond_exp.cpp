@@ -115,7 +115,7 @@ public:
         // control holds only its constants, evolve's count/last_step are
         // statistics); the carried-over step size is integration_step_.
         static std::once_flag gsl_handler;
-        std::call_once(gsl_handler, [] { gsl_set_error_handler_off(); });  // NEST does this too; we check statuses
+        std::call_once(gsl_handler, [] { gsl_set_error_handler_off(); });  // no abort(): statuses are checked below
         s_.reset(gsl_odeiv_step_alloc(gsl_odeiv_step_rkf45, STATE_VEC_SIZE));
         c_.reset(gsl_odeiv_control_y_new(1e-3, 0.0));
         e_.reset(gsl_odeiv_evolve_alloc(STATE_VEC_SIZE));

@@ -53,6 +53,14 @@ public:
     virtual std::string units(std::size_t recordable) const = 0;
     // Current value of recordable `which` for neuron i.
     virtual double get(std::size_t which, std::size_t i) const = 0;
+
+    // NEST's ArchivingNode parameter of every neuron: the time constant of
+    // the postsynaptic trace that stdp_synapse reads (ms, default 20).
+    double tau_minus(std::size_t i) const { return tau_minus_.empty() ? 20.0 : tau_minus_[i]; }
+    void set_tau_minus(std::vector<double> per_neuron) { tau_minus_ = std::move(per_neuron); }
+
+private:
+    std::vector<double> tau_minus_;
 };
 
 // Recordables of a model and their units, e.g. {"V_m", "mV"} (known without

@@ -10,6 +10,7 @@ namespace pointsim::models {
 ParamReader::ParamReader(const ParameterSet& set) : set_(set) {
     if (!set_.params.is_object())
         throw model_error(set_.source + ": dynamics_params must be a JSON object, got " + set_.params.dump());
+    used_.insert("tau_minus");  // every NEST neuron has it (ArchivingNode): read by create_group
 }
 
 bool ParamReader::number(const char* key, double& value) {

@@ -62,7 +62,23 @@ std::unique_ptr<NeuronGroup> create_group(const std::string& model, const std::v
                                           const std::vector<std::uint32_t>& set_of_neuron, const TimeGrid& grid) {
     for (std::uint32_t s : set_of_neuron)
         if (s >= parameter_sets.size()) throw std::logic_error("create_group: parameter set index out of range");
-    if (const ModelEntry* e = find(model)) return e->make(parameter_sets, set_of_neuron, grid);
+    if (const ModelEntry* e = find(model)) {
+        auto group = e->make(parameter_sets, set_of_neuron, grid);
+        std::vector<double> per_set;
+        for (const auto& set : parameter_sets) {
+            double tau_minus = 20.0;
+            if (auto it = set.params.find("tau_minus"); it != set.params.end()) {
+                if (!it->is_number() || it->get<double>() <= 0)
+                    throw model_error(set.source + ": parameter 'tau_minus' must be a number > 0, got " + it->dump());
+                tau_minus = it->get<double>();
+            }
+            per_set.push_back(tau_minus);
+        }
+        std::vector<double> per_neuron;
+        for (auto s : set_of_neuron) per_neuron.push_back(per_set[s]);
+        group->set_tau_minus(std::move(per_neuron));
+        return group;
+    }
     std::string list;
     for (const auto& m : supported_models()) list += (list.empty() ? "" : ", ") + std::string("nest:") + m;
     throw model_error("unknown model 'nest:" + model + "' (supported: " + list + ")");

@@ -229,11 +229,53 @@ struct EdgeType {
     std::optional<double> json_delay;
     bool has_weight_function = false;
     int receptor = 0;
+    bool plastic = false;      // stdp_synapse
+    StdpParams stdp;
+    std::int32_t recorder = -1;  // weight_recorder report recording it
 };
+
+// BMTK's weight_recorder reports copy a NEST synapse model under a new name
+// (CopyModel(nest_model, model_template, {weight_recorder: ...})): edge types
+// that use that name are recorded.
+struct RecorderModel {
+    std::string name;         // report name
+    std::string nest_model;   // e.g. stdp_synapse
+    std::string model_template;
+};
+
+std::vector<RecorderModel> recorder_models(const config::SimulationConfig& cfg) {
+    std::vector<RecorderModel> out;
+    for (const auto& rep : cfg.reports) {
+        if (rep.params.value("module", "") != "weight_recorder") continue;
+        const std::string where = cfg.config_path.string() + ": reports." + rep.name;
+        auto text = [&](const char* key, const std::string& fallback) {
+            auto it = rep.params.find(key);
+            if (it == rep.params.end()) return fallback;
+            if (!it->is_string()) throw config_error(where + "." + key + " must be a string, got " + it->dump());
+            return it->get<std::string>();
+        };
+        RecorderModel m{rep.name, text("nest_model", "stdp_synapse"), text("model_template", "")};
+        if (m.model_template.empty()) throw config_error(where + ".model_template is missing (the synapse model name edges use)");
+        if (m.nest_model.rfind("nest:", 0) == 0) m.nest_model = m.nest_model.substr(5);
+        out.push_back(m);
+    }
+    return out;
+}
 
 const std::vector<std::string>& known_weight_functions() {
     static const std::vector<std::string> names{"wmax", "default_weight_fnc", "set_syn_weight"};
     return names;
+}
+
+double* stdp_parameter(StdpParams& p, const std::string& name) {
+    if (name == "tau_plus") return &p.tau_plus;
+    if (name == "lambda") return &p.lambda;
+    if (name == "alpha") return &p.alpha;
+    if (name == "mu_plus") return &p.mu_plus;
+    if (name == "mu_minus") return &p.mu_minus;
+    if (name == "Wmax") return &p.Wmax;
+    if (name == "Kplus") return &p.Kplus;
+    return nullptr;
 }
 
 EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::TypeTable& types, std::int64_t type_id,
@@ -244,8 +286,16 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
     if (!model_template) throw input_error(where + ": model_template is missing");
     std::string synapse = *model_template;
     if (synapse.rfind("nest:", 0) == 0) synapse = synapse.substr(5);
-    if (synapse != "static_synapse")
-        throw model_error(where + ": synapse model '" + *model_template + "' is not supported (supported: static_synapse)");
+    const auto recorders = recorder_models(cfg);
+    for (std::size_t r = 0; r < recorders.size(); ++r) {
+        if (recorders[r].model_template != synapse) continue;
+        t.recorder = static_cast<std::int32_t>(r);
+        synapse = recorders[r].nest_model;
+    }
+    if (synapse == "stdp_synapse") t.plastic = true;
+    else if (synapse != "static_synapse")
+        throw model_error(where + ": synapse model '" + *model_template +
+                          "' is not supported (supported: static_synapse, stdp_synapse)");
     t.syn_weight = types.get_number(type_id, "syn_weight");
     t.nsyns = types.get_number(type_id, "nsyns");
     t.delay = types.get_number(type_id, "delay");
@@ -270,11 +320,15 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
             } else if (it.key() == "weight") {
                 if (!it->is_number()) throw model_error(src + " must be a number, got " + it->dump());
                 // BMTK overwrites the JSON weight with syn_weight x nsyns.
+            } else if (t.plastic && stdp_parameter(t.stdp, it.key())) {
+                if (!it->is_number()) throw model_error(src + " must be a number, got " + it->dump());
+                *stdp_parameter(t.stdp, it.key()) = it->get<double>();
             } else {
-                throw model_error(path.string() + ": unknown parameter '" + it.key() + "' for static_synapse");
+                throw model_error(path.string() + ": unknown parameter '" + it.key() + "' for " + synapse);
             }
         }
     }
+    if (t.plastic && t.stdp.tau_plus <= 0) throw model_error(where + ": stdp_synapse tau_plus must be > 0");
     return t;
 }
 
@@ -288,12 +342,24 @@ struct EdgeFileContext {
     const sonata::TypeTable& types;
     std::map<std::int64_t, EdgeType>& edge_types;
     ComponentCache& components;
+    std::uint64_t plan_index;  // which edge population, in reading order (for creation order keys)
+};
+
+struct PendingPlastic {
+    Gid source;
+    std::uint64_t order_key;
+    std::uint32_t target;
+    std::int32_t receptor;
+    Step delay;
+    double weight;
+    StdpParams params;
+    std::int32_t recorder;
 };
 
 // Turns the rows of one block that target local neurons into synapses.
 void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const Network& net, EdgeFileContext& ctx,
                const sonata::EdgeReader& reader, const Population& src, const Population& tgt,
-               const sonata::EdgeBlock& block, ConnectivityBuilder& out) {
+               const sonata::EdgeBlock& block, ConnectivityBuilder& out, std::vector<PendingPlastic>& plastic) {
     const std::string where = reader.file().string() + ": /edges/" + reader.name();
     const auto& w_h5 = block.values.at("syn_weight");
     const auto& w_has = block.present.at("syn_weight");
@@ -341,8 +407,50 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
                               fmt_double(grid.dt_ms) + " ms");
         const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index);
+        if (type.plastic) {
+            if ((weight >= 0) != (type.stdp.Wmax >= 0))
+                throw model_error(where + row_label() + ": stdp_synapse weight " + fmt_double(weight) + " and Wmax " +
+                                  fmt_double(type.stdp.Wmax) + " must have the same sign");
+            // Creation order as BMTK makes connections: edge population, edge type, row.
+            const std::uint64_t key = (ctx.plan_index << 56) | ((static_cast<std::uint64_t>(type_id) & 0xffff) << 40) |
+                                      (static_cast<std::uint64_t>(e) & ((std::uint64_t{1} << 40) - 1));
+            plastic.push_back({src.gid_of_row(*s), key, loc.flat, type.receptor, d, weight, type.stdp, type.recorder});
+            continue;
+        }
         out.add(src.gid_of_row(*s), loc.flat, channel, weight, d);
     }
+}
+
+// Rows by source gid, each in creation order; parameter sets deduplicated.
+PlasticSynapses build_plastic(std::vector<PendingPlastic> pending, std::size_t n_gids,
+                              const std::vector<RecorderModel>& recorders) {
+    PlasticSynapses p;
+    for (const auto& r : recorders) p.recorder_names.push_back(r.name);
+    if (pending.empty()) return p;
+    std::sort(pending.begin(), pending.end(), [](const PendingPlastic& a, const PendingPlastic& b) {
+        return a.source != b.source ? a.source < b.source : a.order_key < b.order_key;
+    });
+    p.row_begin.assign(n_gids + 1, 0);
+    for (const auto& s : pending) {
+        ++p.row_begin[s.source + 1];
+        p.target.push_back(s.target);
+        p.receptor.push_back(s.receptor);
+        p.delay.push_back(s.delay);
+        p.weight.push_back(s.weight);
+        p.Kplus.push_back(s.params.Kplus);
+        p.t_last.push_back(0.0);  // NEST's t_lastspike_ starts at 0
+        auto same = [&](const StdpParams& q) {
+            return q.tau_plus == s.params.tau_plus && q.lambda == s.params.lambda && q.alpha == s.params.alpha &&
+                   q.mu_plus == s.params.mu_plus && q.mu_minus == s.params.mu_minus && q.Wmax == s.params.Wmax;
+        };
+        auto it = std::find_if(p.param_sets.begin(), p.param_sets.end(), same);
+        if (it == p.param_sets.end()) it = p.param_sets.insert(p.param_sets.end(), s.params);
+        p.params.push_back(static_cast<std::uint32_t>(it - p.param_sets.begin()));
+        p.recorder.push_back(s.recorder);
+        p.order_key.push_back(s.order_key);
+    }
+    std::partial_sum(p.row_begin.begin(), p.row_begin.end(), p.row_begin.begin());
+    return p;
 }
 
 // The populations an edge population connects, checked.
@@ -461,6 +569,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     ComponentCache components;
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons());
     synapses.reserve(rows_to_read);
+    std::vector<PendingPlastic> plastic;
     const std::vector<std::string> attributes{"syn_weight", "nsyns", "delay"};
     const config::EdgeFiles* types_of = nullptr;
     std::optional<sonata::TypeTable> types;
@@ -471,19 +580,28 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
             types = sonata::TypeTable::read(plan.files->edge_types_file, "edge_type_id");
             edge_types.clear();
         }
-        EdgeFileContext ctx{*plan.files, *types, edge_types, components};
+        EdgeFileContext ctx{*plan.files, *types, edge_types, components,
+                            static_cast<std::uint64_t>(&plan - plans.data())};
         for (const auto& [begin, end] : plan.ranges) {
             for (std::uint64_t first = begin; first < end; first += kChunkRows) {
                 const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));
                 const auto block = plan.reader.read(static_cast<std::size_t>(first), count, attributes);
                 net.n_edge_rows_read += count;
-                const std::size_t before = synapses.size();
-                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses);
-                net.n_edges += synapses.size() - before;
+                const std::size_t before = synapses.size() + plastic.size();
+                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses, plastic);
+                net.n_edges += synapses.size() + plastic.size() - before;
             }
         }
     }
     net.connectivity = synapses.finish();
+    net.plastic = build_plastic(std::move(plastic), net.n_gids(), recorder_models(cfg));
+    // Plastic synapses share the exchange interval and ring buffer with static ones.
+    if (!net.plastic.empty()) {
+        const auto [lo, hi] = std::minmax_element(net.plastic.delay.begin(), net.plastic.delay.end());
+        auto& c = net.connectivity;
+        c.min_delay = c.size() ? std::min(c.min_delay, *lo) : *lo;
+        c.max_delay = std::max(c.max_delay, *hi);
+    }
 }
 
 Network build(const config::SimulationConfig& cfg, const TimeGrid& grid) {

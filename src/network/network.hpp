@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "models/neuron_group.hpp"
 #include "network/connectivity.hpp"
+#include "network/plastic.hpp"
 #include "sonata/sonata.hpp"
 
 namespace pointsim::network {
@@ -74,7 +75,8 @@ struct Network {
     std::vector<std::uint8_t> model_of_gid;    // per gid: index into model_names (kNoModel if virtual)
     static constexpr std::uint8_t kNoModel = 0xff;
     Gid local_begin = 0, local_end = 0;        // this rank owns the simulated gids in [begin, end)
-    Connectivity connectivity;                 // synapses onto local neurons, by source gid
+    Connectivity connectivity;                 // static synapses onto local neurons, by source gid
+    PlasticSynapses plastic;                   // stdp_synapse connections onto local neurons
     std::size_t n_edges = 0;                   // synapses onto local neurons
     std::size_t n_edge_rows_read = 0;          // edge rows this process read from the files
 

@@ -1,8 +1,19 @@
 // Node-set resolution: SONATA spec / libsonata semantics (a name, an inline
 // filter object, or a list = union) plus BMTK's aliases node_ids and
 // populations. Keys are ANDed, list values ORed; an unknown key is an error.
+//
+// libsonata's operators on a key: {"$gt": x}, {"$lt": x}, {"$gte": x},
+// {"$lte": x} (numbers) and {"$regex": "pattern"} (std::regex ECMAScript,
+// whole-string match); several operators in one object are ANDed. Numeric
+// operators need numbers (h5 numeric datasets, node_id, node_type_id, or CSV
+// values that read as numbers; a missing CSV value never matches), $regex
+// needs strings (h5 string datasets or CSV values as written). As in
+// libsonata, node_id / node_type_id values must be integers (node_id >= 0)
+// and an empty list matches nothing.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <regex>
 #include <set>
 
 #include "common/error.hpp"
@@ -42,14 +53,135 @@ bool value_matches(const Json& want, const std::optional<double>& number, const 
     return scalar_matches(want, number, text);
 }
 
-void check_value_type(const Json& v, const std::string& what, const std::string& key) {
+enum class Cmp { gt, lt, gte, lte };
+
+bool compare(Cmp c, double v, double w) {
+    switch (c) {
+        case Cmp::gt: return v > w;
+        case Cmp::lt: return v < w;
+        case Cmp::gte: return v >= w;
+        case Cmp::lte: return v <= w;
+    }
+    return false;
+}
+
+// One key of a filter object, parsed and checked once.
+struct Clause {
+    enum class Target { node_id, node_type_id, attribute };
+    std::string key;
+    std::string path;  // "<what>.<key>", for messages
+    Target target = Target::attribute;
+    const Json* equals = nullptr;  // scalar or list (equality); null for an operator object
+    std::vector<std::pair<Cmp, double>> comparisons;
+    std::string first_comparison;  // its operator name, for messages
+    std::optional<std::regex> regex;
+};
+
+void check_value_type(const Json& v, const std::string& path) {
     auto ok = [](const Json& x) { return x.is_number() || x.is_string() || x.is_boolean(); };
     if (v.is_array()) {
         for (const auto& x : v)
-            if (!ok(x)) throw config_error(what + "." + key + ": list entries must be numbers or strings, got " + x.dump());
+            if (!ok(x)) throw config_error(path + ": list entries must be numbers or strings, got " + x.dump());
     } else if (!ok(v)) {
-        throw config_error(what + "." + key + ": value must be a number, a string or a list, got " + v.dump());
+        throw config_error(path + ": value must be a number, a string, a list or an operator object, got " + v.dump());
     }
+}
+
+// node_id / node_type_id take integers only (libsonata rejects floats); node ids are >= 0.
+void check_integer_value(const Json& v, const std::string& path, bool non_negative) {
+    const char* need = non_negative ? "a non-negative integer" : "an integer";
+    auto check = [&](const Json& x) {
+        if (!x.is_number_integer())
+            throw config_error(path + ": must be " + std::string(need) + " or a list of them, got " + x.dump());
+        if (non_negative && x.is_number_integer() && !x.is_number_unsigned() && x.get<std::int64_t>() < 0)
+            throw config_error(path + ": must be " + std::string(need) + " or a list of them, got " + x.dump());
+    };
+    if (v.is_array()) {
+        for (const auto& x : v) check(x);
+    } else {
+        check(v);
+    }
+}
+
+Clause parse_clause(const std::string& key, const Json& value, const std::string& what) {
+    Clause c;
+    c.key = key;
+    c.path = what + "." + key;
+    if (key == "node_id" || key == "node_ids") c.target = Clause::Target::node_id;
+    else if (key == "node_type_id") c.target = Clause::Target::node_type_id;
+
+    if (!value.is_object()) {
+        check_value_type(value, c.path);
+        if (c.target != Clause::Target::attribute)
+            check_integer_value(value, c.path, c.target == Clause::Target::node_id);
+        c.equals = &value;
+        return c;
+    }
+    if (value.empty())
+        throw config_error(c.path + ": an operator object needs at least one of $gt, $lt, $gte, $lte, $regex");
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        const std::string& op = it.key();
+        const std::string op_path = c.path + "." + op;
+        if (op == "$regex") {
+            if (!it->is_string()) throw config_error(op_path + ": must be a string (a regular expression), got " + it->dump());
+            if (c.target != Clause::Target::attribute)
+                throw config_error(op_path + ": $regex applies to string attributes; " + key + " is an integer");
+            const std::string pattern = it->get<std::string>();
+            try {
+                c.regex.emplace(pattern, std::regex::ECMAScript);
+            } catch (const std::regex_error& e) {
+                throw config_error(op_path + ": invalid regular expression '" + pattern + "': " + e.what());
+            }
+            continue;
+        }
+        Cmp cmp;
+        if (op == "$gt") cmp = Cmp::gt;
+        else if (op == "$lt") cmp = Cmp::lt;
+        else if (op == "$gte") cmp = Cmp::gte;
+        else if (op == "$lte") cmp = Cmp::lte;
+        else
+            throw config_error(c.path + ": unknown operator '" + op + "' (known: $gt, $lt, $gte, $lte, $regex)");
+        if (!it->is_number()) throw config_error(op_path + ": must be a number, got " + it->dump());
+        if (c.comparisons.empty()) c.first_comparison = op;
+        c.comparisons.emplace_back(cmp, it->get<double>());
+    }
+    return c;
+}
+
+// Where a CSV value came from, for the message when it must be a number.
+struct CsvOrigin {
+    const Population* pop;
+    std::int64_t type_id;
+};
+
+// Does this row's value of the key satisfy the clause? `csv` is set when the
+// value comes from the node types CSV.
+bool clause_matches(const Clause& c, const std::optional<double>& number, const std::optional<std::string>& text,
+                    const CsvOrigin* csv = nullptr) {
+    if (c.equals) return value_matches(*c.equals, number, text);
+    if (c.regex) {
+        if (!text || !std::regex_match(*text, *c.regex)) return false;
+    }
+    if (!c.comparisons.empty()) {
+        double v = 0;
+        if (number) {
+            v = *number;
+        } else if (text) {
+            char* end = nullptr;
+            v = std::strtod(text->c_str(), &end);
+            if (end == text->c_str() || *end != '\0')
+                throw config_error(c.path + "." + c.first_comparison + ": needs numbers, but " +
+                                   (csv ? "node type " + std::to_string(csv->type_id) + " in " +
+                                              csv->pop->types->file().string()
+                                        : std::string("a node")) +
+                                   " has " + c.key + " = '" + *text + "'");
+        } else {
+            return false;  // missing value
+        }
+        for (const auto& [cmp, w] : c.comparisons)
+            if (!compare(cmp, v, w)) return false;
+    }
+    return true;
 }
 
 std::vector<const Population*> select_populations(const Json& filter, const Network& net, const std::string& what) {
@@ -79,18 +211,33 @@ std::vector<const Population*> select_populations(const Json& filter, const Netw
 
 void resolve_filter(const Json& filter, const Network& net, const std::string& what, std::set<Gid>& out) {
     const auto pops = select_populations(filter, net, what);
+    std::vector<Clause> clauses;
     for (auto it = filter.begin(); it != filter.end(); ++it) {
         const std::string& key = it.key();
         if (key == "population" || key == "populations") continue;
-        check_value_type(*it, what, key);
-        if (key == "node_id" || key == "node_ids" || key == "node_type_id") continue;
-        bool known = false;
-        for (const auto* p : pops) {
-            if (p->types->has_column(key)) known = true;
-            for (const auto& [gid, g] : p->nodes.groups)
-                if (g.attributes.count(key)) known = true;
+        Clause c = parse_clause(key, *it, what);
+        if (c.target == Clause::Target::attribute) {
+            bool known = false;
+            for (const auto* p : pops) {
+                if (p->types->has_column(key)) known = true;
+                for (const auto& [gid, g] : p->nodes.groups) {
+                    auto a = g.attributes.find(key);
+                    if (a == g.attributes.end()) continue;
+                    known = true;
+                    const std::string where = "'" + key + "' of population '" + p->name + "' (h5 group " +
+                                              std::to_string(gid) + " of " + p->nodes.file.string() + ")";
+                    if (c.regex && !a->second.is_string)
+                        throw config_error(c.path + ".$regex: needs strings, but " + where + " holds numbers");
+                    if (!c.comparisons.empty() && a->second.is_string)
+                        throw config_error(c.path + "." + c.first_comparison + ": needs numbers, but " + where +
+                                           " holds strings");
+                }
+            }
+            if (!known)
+                throw config_error(what + ": unknown node attribute '" + key +
+                                   "' (not in the h5 groups or the node types CSV)");
         }
-        if (!known) throw config_error(what + ": unknown node attribute '" + key + "' (not in the h5 groups or the node types CSV)");
+        clauses.push_back(std::move(c));
     }
     for (const auto* p : pops) {
         for (std::size_t row = 0; row < p->size(); ++row) {
@@ -98,19 +245,25 @@ void resolve_filter(const Json& filter, const Network& net, const std::string& w
             const auto& group = p->nodes.groups.at(p->nodes.group_ids[row]);
             const std::uint64_t grow = p->nodes.group_indices[row];
             bool match = true;
-            for (auto it = filter.begin(); match && it != filter.end(); ++it) {
-                const std::string& key = it.key();
-                if (key == "population" || key == "populations") continue;
-                if (key == "node_id" || key == "node_ids") {
-                    match = value_matches(*it, static_cast<double>(p->nodes.node_ids[row]), std::nullopt);
-                } else if (key == "node_type_id") {
-                    match = value_matches(*it, static_cast<double>(type_id), std::nullopt);
-                } else if (auto a = group.attributes.find(key); a != group.attributes.end()) {
-                    const auto& col = a->second;
-                    match = col.is_string ? value_matches(*it, std::nullopt, col.strings[grow])
-                                          : value_matches(*it, col.numbers[grow], std::nullopt);
-                } else {
-                    match = value_matches(*it, std::nullopt, p->types->get(type_id, key));
+            for (auto it = clauses.begin(); match && it != clauses.end(); ++it) {
+                const Clause& c = *it;
+                switch (c.target) {
+                    case Clause::Target::node_id:
+                        match = clause_matches(c, static_cast<double>(p->nodes.node_ids[row]), std::nullopt);
+                        break;
+                    case Clause::Target::node_type_id:
+                        match = clause_matches(c, static_cast<double>(type_id), std::nullopt);
+                        break;
+                    case Clause::Target::attribute:
+                        if (auto a = group.attributes.find(c.key); a != group.attributes.end()) {
+                            const auto& col = a->second;
+                            match = col.is_string ? clause_matches(c, std::nullopt, col.strings[grow])
+                                                  : clause_matches(c, col.numbers[grow], std::nullopt);
+                        } else {
+                            const CsvOrigin origin{p, type_id};
+                            match = clause_matches(c, std::nullopt, p->types->get(type_id, c.key), &origin);
+                        }
+                        break;
                 }
             }
             if (match) out.insert(p->gid_of_row(row));

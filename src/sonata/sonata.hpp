@@ -162,6 +162,15 @@ using SpikesByPopulation = std::map<std::string, SpikeList>;
 // Throws Error(Input) naming file and dataset.
 SpikesByPopulation read_spikes_h5(const fs::path& file);
 
+// BMTK's NWB 1 spike file: /processing/<trial>/spike_train/<node_id>/data,
+// one group per node named by its decimal node id, `data` its spike times.
+// Times are read as float64 and taken as ms, as BMTK takes them (it applies
+// no unit conversion). `trial` names the /processing group; empty means the
+// file's only trial (an error listing the trials if there are several). All
+// spikes go to one entry named `population` (NWB 1 files have none), ordered
+// by node id, then as stored. Throws Error(Input) naming file and path.
+SpikesByPopulation read_spikes_nwb(const fs::path& file, const std::string& trial, const std::string& population);
+
 // BMTK's CSV spike file: header "timestamps population node_ids" (any order),
 // `sep` between fields (default one space; runs of spaces are accepted). Rows
 // without a population column go to `default_population`.

@@ -3,6 +3,8 @@
 // the same (population, node_id, time) spike set, not one spike missing or
 // extra, and V_m within 1e-6 mV on the sample times both files have.
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <set>
 #include <tuple>
 
@@ -20,6 +22,7 @@ struct Case {
     std::string example;  // folder under examples/
     std::string config;   // config file name without .json
     bool has_report;      // the reference kept membrane_potential.h5
+    bool has_weights = false;  // the reference has stdp_weights.csv (weight_recorder)
 };
 
 std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.example << "/" << c.config; }
@@ -127,6 +130,39 @@ TEST_P(ReferenceCircuit, SameSpikesAndVoltagesAsNest) {
             EXPECT_LE(worst, 1e-6) << pop << ": largest |V_m difference| over " << compared << " samples";
         }
     }
+    if (c.has_weights) {
+        // Every transmission through a recorded stdp synapse: the same rows
+        // (ids, populations, time, receptor, port) and weights to 1e-9 relative.
+        auto read_rows = [](const fs::path& file) {
+            std::ifstream in(file);
+            std::vector<std::vector<std::string>> rows;
+            for (std::string line; std::getline(in, line);) {
+                std::istringstream fields(line);
+                std::vector<std::string> row;
+                for (std::string f; fields >> f;) row.push_back(f);
+                if (!row.empty()) rows.push_back(row);
+            }
+            return rows;
+        };
+        const auto a = read_rows(out / "stdp_weights.csv"), b = read_rows(reference / "stdp_weights.csv");
+        ASSERT_EQ(a.size(), b.size());
+        ASSERT_GT(b.size(), 1u);
+        EXPECT_EQ(a[0], b[0]) << "header";
+        int bad = 0;
+        for (std::size_t i = 1; i < a.size() && bad < 5; ++i) {
+            ASSERT_EQ(a[i].size(), 8u);
+            const double wa = std::stod(a[i][5]), wb = std::stod(b[i][5]);
+            const double ta = std::stod(a[i][4]), tb = std::stod(b[i][4]);
+            auto others = [](std::vector<std::string> r) { r.erase(r.begin() + 4, r.begin() + 6); return r; };
+            if (others(a[i]) != others(b[i]) || std::abs(ta - tb) > 1e-9 ||
+                std::abs(wa - wb) > 1e-9 * std::max(std::abs(wa), std::abs(wb))) {
+                ADD_FAILURE() << "weight row " << i << ": pointsim '" << a[i][0] << " " << a[i][2] << " " << a[i][4]
+                              << " " << a[i][5] << " port " << a[i][7] << "' NEST '" << b[i][0] << " " << b[i][2] << " "
+                              << b[i][4] << " " << b[i][5] << " port " << b[i][7] << "'";
+                ++bad;
+            }
+        }
+    }
     fs::remove_all(out);
 }
 
@@ -140,6 +176,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"point_120cells", "config.simulation_perturbations", false},
                       Case{"point_450cells", "config.simulation", false},
                       Case{"point_450glifs", "config.simulation", false},
+                      Case{"point_stdp", "config.simulation_iclamp", true, true},
+                      Case{"point_stdp", "config.simulation_virtual", true, true},
                       Case{"sonata_300", "simulation_config", true}),
     [](const ::testing::TestParamInfo<Case>& info) {
         std::string name = info.param.example + "_" + info.param.config;

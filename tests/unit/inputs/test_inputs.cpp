@@ -212,10 +212,76 @@ TEST_F(InputsTest, DisabledAndClampInputsAreIgnoredBySpikeLoader) {
 
 TEST_F(InputsTest, UnsupportedSpikeModuleIsAnError) {
     write_spikes_h5(path("s.h5"), {SpikePop{"lgn", {10}, {1.0}}});
-    EXPECT_CONTAINS(error_of([&] { spikes({{"in", spike_input(path("s.h5"), "lgn", "nwb")}}); }, ErrorKind::Config),
-                    "nwb");
+    EXPECT_CONTAINS(error_of([&] { spikes({{"in", spike_input(path("s.h5"), "lgn", "movie")}}); }, ErrorKind::Config),
+                    "movie");
     Json poisson = {{"input_type", "poisson"}, {"module", "pyfunction"}, {"node_set", "lgn"}};
     EXPECT_CONTAINS(error_of([&] { spikes({{"in", poisson}}); }, ErrorKind::Config), "poisson");
+}
+
+// ================================================================ NWB 1 spike files
+
+namespace {
+
+// /processing/<trial>/spike_train/<node_id>/data for each (trial, node, times).
+struct NwbTrain {
+    std::string trial;
+    std::uint64_t node;
+    std::vector<double> times;
+};
+
+void write_nwb(const fs::path& file, const std::vector<NwbTrain>& trains) {
+    H5::H5File f(file.string(), H5F_ACC_TRUNC);
+    f.createGroup("/processing");
+    f.createGroup("/acquisition");
+    for (const auto& t : trains) {
+        const std::string trial = "/processing/" + t.trial;
+        if (!f.nameExists(trial)) f.createGroup(trial);
+        if (!f.nameExists(trial + "/spike_train")) f.createGroup(trial + "/spike_train");
+        write_dataset(f.createGroup(trial + "/spike_train/" + std::to_string(t.node)), "data", t.times);
+    }
+}
+
+}  // namespace
+
+TEST_F(InputsTest, NwbSpikeFile) {
+    // lgn node ids 10, 11, 12 are gids 5, 6, 7; dt 0.1 ms.
+    write_nwb(path("s.nwb"), {{"trial_0", 12, {0.5}}, {"trial_0", 10, {2.5, 1.0}}});
+    const auto s = spikes({{"in", spike_input(path("s.nwb"), "lgn", "nwb")}});
+    EXPECT_EQ(pairs(s), (Pairs{{5, 7}, {10, 5}, {25, 5}}));
+    // Times are ms and rounded up to the grid like any spike input.
+    write_nwb(path("r.nwb"), {{"t", 11, {0.42}}});
+    EXPECT_EQ(pairs(spikes({{"in", spike_input(path("r.nwb"), "lgn", "nwb")}})), (Pairs{{5, 6}}));
+}
+
+TEST_F(InputsTest, NwbTrialSelection) {
+    write_nwb(path("s.nwb"), {{"a", 10, {1.0}}, {"b", 11, {2.0}}, {"b", 12, {3.0}}});
+    Json in = spike_input(path("s.nwb"), "lgn", "nwb");
+    in["trial"] = "b";
+    EXPECT_EQ(pairs(spikes({{"in", in}})), (Pairs{{20, 6}, {30, 7}}));
+    in["trial"] = "a";
+    EXPECT_EQ(pairs(spikes({{"in", in}})), (Pairs{{10, 5}}));
+
+    // Several trials and none chosen: an input error naming the file and the trials.
+    std::string msg = error_of([&] { spikes({{"in", spike_input(path("s.nwb"), "lgn", "nwb")}}); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "s.nwb");
+    EXPECT_CONTAINS(msg, "'a', 'b'");
+    in["trial"] = "c";
+    EXPECT_CONTAINS(error_of([&] { spikes({{"in", in}}); }, ErrorKind::Input), "/processing/c");
+    in["trial"] = 2;
+    EXPECT_CONTAINS(error_of([&] { spikes({{"in", in}}); }, ErrorKind::Config), "inputs.in.trial");
+}
+
+TEST_F(InputsTest, NwbSpikeErrors) {
+    // A node id that is not in the population, a time <= 0, a SONATA file given as NWB.
+    write_nwb(path("u.nwb"), {{"t", 99, {1.0}}});
+    EXPECT_CONTAINS(error_of([&] { spikes({{"in", spike_input(path("u.nwb"), "lgn", "nwb")}}); }, ErrorKind::Input),
+                    "node_id 99");
+    write_nwb(path("z.nwb"), {{"t", 10, {0.0}}});
+    EXPECT_CONTAINS(error_of([&] { spikes({{"in", spike_input(path("z.nwb"), "lgn", "nwb")}}); }, ErrorKind::Input),
+                    "must be > 0");
+    write_spikes_h5(path("s.h5"), {SpikePop{"lgn", {10}, {1.0}}});
+    EXPECT_CONTAINS(error_of([&] { spikes({{"in", spike_input(path("s.h5"), "lgn", "nwb")}}); }, ErrorKind::Input),
+                    "s.h5: /processing");
 }
 
 // ================================================================ current clamps

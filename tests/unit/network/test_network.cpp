@@ -211,8 +211,30 @@ TEST_F(CircuitTest, MissingSynWeightIsAnError) {
 
 TEST_F(CircuitTest, UnsupportedSynapseModelIsAnError) {
     const std::string msg = error_of(
-        [&] { build_edges(std::string(kStatic) + "1 stdp_synapse 2.5 3 2.0\n", one_edge()); }, ErrorKind::Model);
-    EXPECT_CONTAINS(msg, "stdp_synapse");
+        [&] { build_edges(std::string(kStatic) + "1 tsodyks_synapse 2.5 3 2.0\n", one_edge()); }, ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "tsodyks_synapse");
+    EXPECT_CONTAINS(msg, "supported: static_synapse, stdp_synapse");
+}
+
+TEST_F(CircuitTest, StdpSynapsesAreKeptApartWithTheirParameters) {
+    text_file("synaptic_models/stdp.json", R"({"tau_plus": 15.0, "Wmax": 50.0})");
+    const Network net = build_edges(
+        "edge_type_id model_template syn_weight nsyns delay dynamics_params\n1 stdp_synapse 2.5 2 2.0 stdp.json\n",
+        one_edge());
+    EXPECT_EQ(net.connectivity.size(), 0u);
+    ASSERT_EQ(net.plastic.size(), 1u);
+    EXPECT_DOUBLE_EQ(net.plastic.weight[0], 5.0);
+    EXPECT_EQ(net.plastic.delay[0], 20);
+    EXPECT_DOUBLE_EQ(net.plastic.param_sets[net.plastic.params[0]].tau_plus, 15.0);
+    EXPECT_DOUBLE_EQ(net.plastic.param_sets[net.plastic.params[0]].Wmax, 50.0);
+    EXPECT_EQ(net.connectivity.min_delay, 20);
+    // NEST: the weight must have the sign of Wmax.
+    text_file("synaptic_models/neg.json", R"({"Wmax": -50.0})");
+    const std::string msg = error_of([&] {
+        build_edges("edge_type_id model_template syn_weight nsyns delay dynamics_params\n1 stdp_synapse 2.5 2 2.0 neg.json\n",
+                    one_edge());
+    }, ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "same sign");
 }
 
 // ================================================================ delays
@@ -603,6 +625,124 @@ TEST_F(NodeSetTest, BadValuesAreErrors) {
 TEST_F(NodeSetTest, CycleIsAnError) {
     const Json sets = {{"a", Json::array({"b"})}, {"b", Json::array({"a"})}};
     EXPECT_CONTAINS(error("a", sets), "cycle");
+}
+
+// ---------------------------------------------------------------- libsonata operators
+
+TEST_F(NodeSetTest, NumericOperatorsOnH5Attribute) {
+    // cortex x (h5): 0 10 20 30 40; lgn has no x, so it never matches.
+    EXPECT_EQ(resolve(Json{{"x", {{"$gt", 10}}}}), (V{2, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"x", {{"$gte", 10}}}}), (V{1, 2, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"x", {{"$lt", 20}}}}), (V{0, 1}));
+    EXPECT_EQ(resolve(Json{{"x", {{"$lte", 20}}}}), (V{0, 1, 2}));
+    EXPECT_EQ(resolve(Json{{"x", {{"$gt", 15.5}}}}), (V{2, 3, 4}));
+    // Several operators in one object are ANDed.
+    EXPECT_EQ(resolve(Json{{"x", {{"$gt", 0}, {"$lt", 40}}}}), (V{1, 2, 3}));
+    EXPECT_EQ(resolve(Json{{"x", {{"$gte", 30}, {"$lte", 10}}}}), V{});
+    // ...and with the other keys.
+    EXPECT_EQ(resolve(Json{{"x", {{"$gte", 10}}}, {"ei", "e"}}), (V{2, 3}));
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}, {"ei", "e"}}), (V{5, 6, 7}));
+}
+
+TEST_F(NodeSetTest, NumericOperatorsOnNodeIdAndNodeTypeId) {
+    EXPECT_EQ(resolve(Json{{"node_id", {{"$gte", 3}}}}), (V{3, 4, 5, 6, 7}));
+    EXPECT_EQ(resolve(Json{{"population", "lgn"}, {"node_id", {{"$lt", 12}}}}), (V{5, 6}));
+    EXPECT_EQ(resolve(Json{{"population", "cortex"}, {"node_ids", {{"$gt", 0}, {"$lte", 2}}}}), (V{1, 2}));
+    EXPECT_EQ(resolve(Json{{"node_type_id", {{"$gt", 100}, {"$lte", 102}}}}), (V{1, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"node_type_id", {{"$gte", 200}}}}), (V{5, 6, 7}));
+}
+
+TEST_F(NodeSetTest, RegexIsAFullMatchOnStrings) {
+    EXPECT_EQ(resolve(Json{{"layer", {{"$regex", "L[45]"}}}}), (V{0, 2, 3}));  // h5 strings
+    EXPECT_EQ(resolve(Json{{"layer", {{"$regex", "L"}}}}), V{});              // not a search
+    EXPECT_EQ(resolve(Json{{"layer", {{"$regex", "L.*"}}}}), (V{0, 1, 2, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"pop_name", {{"$regex", "P.*"}}}}), (V{1, 4}));  // CSV
+    EXPECT_EQ(resolve(Json{{"pop_name", {{"$regex", "t.*|Scnn1a"}}}}), (V{0, 2, 5, 6, 7}));
+    // lgn's CSV has no model_template column: no match there.
+    EXPECT_EQ(resolve(Json{{"model_template", {{"$regex", R"(nest:iaf_psc_(alpha|delta))"}}}}), (V{0, 1, 2, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"model_template", {{"$regex", R"(nest:iaf_psc_\w+a)"}}}}), (V{0, 1, 2, 3, 4}));
+    EXPECT_EQ(resolve(Json{{"layer", {{"$regex", "L[45]"}}}, {"ei", "e"}}), (V{0, 2, 3}));
+}
+
+TEST_F(NodeSetTest, OperatorsInNamedNodeSets) {
+    const Json sets = {{"far", {{"x", {{"$gte", 30}}}}}, {"both", Json::array({"far", "lgn"})}};
+    EXPECT_EQ(resolve("far", sets), (V{3, 4}));
+    EXPECT_EQ(resolve("both", sets), (V{3, 4, 5, 6, 7}));
+    const Json bad = {{"far", {{"x", {{"$near", 30}}}}}};
+    EXPECT_CONTAINS(error("far", bad), "node_sets.far.x");
+}
+
+TEST_F(NodeSetTest, BadOperatorsAreConfigErrorsNamingTheKeyPath) {
+    std::string msg = error(Json{{"x", {{"$ne", 3}}}});
+    EXPECT_CONTAINS(msg, "inputs.x.node_set.x");
+    EXPECT_CONTAINS(msg, "unknown operator '$ne'");
+    EXPECT_CONTAINS(error(Json{{"x", {{"gt", 3}}}}), "unknown operator 'gt'");
+    EXPECT_CONTAINS(error(Json{{"x", {{"$gt", "3"}}}}), "inputs.x.node_set.x.$gt");
+    EXPECT_CONTAINS(error(Json{{"x", {{"$lte", true}}}}), "inputs.x.node_set.x.$lte");
+    EXPECT_CONTAINS(error(Json{{"x", {{"$gte", Json::array({1})}}}}), "inputs.x.node_set.x.$gte");
+    EXPECT_CONTAINS(error(Json{{"layer", {{"$regex", 4}}}}), "inputs.x.node_set.layer.$regex");
+    msg = error(Json{{"layer", {{"$regex", "L[4"}}}});
+    EXPECT_CONTAINS(msg, "inputs.x.node_set.layer.$regex");
+    EXPECT_CONTAINS(msg, "invalid regular expression 'L[4'");
+    EXPECT_CONTAINS(error(Json{{"pop_name", {{"$regex", "(P"}}}}), "pop_name.$regex");
+    EXPECT_CONTAINS(error(Json{{"x", Json::object()}}), "inputs.x.node_set.x");
+    // An unknown attribute is still an error with an operator.
+    EXPECT_CONTAINS(error(Json{{"colour", {{"$gt", 1}}}}), "colour");
+}
+
+TEST_F(NodeSetTest, OperatorOnTheWrongKindOfAttributeIsAnError) {
+    std::string msg = error(Json{{"x", {{"$regex", "1.*"}}}});  // h5 numbers
+    EXPECT_CONTAINS(msg, "inputs.x.node_set.x.$regex");
+    EXPECT_CONTAINS(msg, "holds numbers");
+    msg = error(Json{{"layer", {{"$gt", 3}}}});  // h5 strings
+    EXPECT_CONTAINS(msg, "inputs.x.node_set.layer.$gt");
+    EXPECT_CONTAINS(msg, "holds strings");
+    EXPECT_CONTAINS(error(Json{{"node_id", {{"$regex", "1"}}}}), "inputs.x.node_set.node_id.$regex");
+    EXPECT_CONTAINS(error(Json{{"node_type_id", {{"$regex", "10."}}}}), "inputs.x.node_set.node_type_id.$regex");
+    // CSV text that is not a number under a numeric operator: names the type and the file.
+    msg = error(Json{{"pop_name", {{"$gt", 1}}}});
+    EXPECT_CONTAINS(msg, "inputs.x.node_set.pop_name.$gt");
+    EXPECT_CONTAINS(msg, "node_types.csv");
+}
+
+TEST_F(NodeSetTest, EmptyListMatchesNothing) {
+    EXPECT_EQ(resolve(Json{{"pop_name", Json::array()}}), V{});  // CSV
+    EXPECT_EQ(resolve(Json{{"layer", Json::array()}}), V{});     // h5 strings
+    EXPECT_EQ(resolve(Json{{"x", Json::array()}}), V{});         // h5 numbers
+    EXPECT_EQ(resolve(Json{{"node_type_id", Json::array()}}), V{});
+    EXPECT_EQ(resolve(Json{{"node_id", Json::array()}}), V{});
+    EXPECT_EQ(resolve(Json{{"population", Json::array()}}), V{});
+    EXPECT_EQ(resolve(Json::array()), V{});
+}
+
+TEST_F(NodeSetTest, NodeIdAndNodeTypeIdMustBeIntegers) {
+    for (const Json& bad : {Json(1.5), Json(1.0), Json::array({0, 2.5}), Json(-1), Json::array({1, -2}), Json("3"),
+                            Json(true)}) {
+        const std::string msg = error(Json{{"node_id", bad}});
+        EXPECT_CONTAINS(msg, "inputs.x.node_set.node_id");
+        EXPECT_CONTAINS(msg, "integer");
+    }
+    EXPECT_CONTAINS(error(Json{{"population", "lgn"}, {"node_ids", 10.0}}), "inputs.x.node_set.node_ids");
+    for (const Json& bad : {Json(100.0), Json::array({100, 101.5}), Json("100")})
+        EXPECT_CONTAINS(error(Json{{"node_type_id", bad}}), "inputs.x.node_set.node_type_id");
+    // Integers still work, and an unsigned JSON integer is fine.
+    EXPECT_EQ(resolve(Json{{"node_id", Json(std::uint64_t{11})}}), (V{6}));
+    EXPECT_EQ(resolve(Json{{"node_type_id", Json::array({101, 102})}}), (V{1, 3, 4}));
+}
+
+TEST_F(CircuitTest, NodeSetNumericOperatorsOnNodeTypesCsv) {
+    text_file("cortex_node_types.csv",
+              "node_type_id model_type model_template ei pop_name depth\n"
+              "100 point_process nest:iaf_psc_alpha e Scnn1a 150.5\n"
+              "101 point_process nest:iaf_psc_alpha i PV NONE\n"
+              "102 point_process nest:iaf_psc_delta e Delta 300\n");
+    const Network net = build(base_config());
+    auto resolve = [&](const Json& ref) { return resolve_node_set(ref, Json::object(), net, "t"); };
+    EXPECT_EQ(resolve(Json{{"depth", {{"$gt", 200}}}}), (std::vector<Gid>{3}));
+    EXPECT_EQ(resolve(Json{{"depth", {{"$lte", 150.5}}}}), (std::vector<Gid>{0, 2}));
+    EXPECT_EQ(resolve(Json{{"depth", {{"$gte", 0}}}}), (std::vector<Gid>{0, 2, 3}));  // NONE (type 101) never matches
+    EXPECT_EQ(resolve(Json{{"depth", {{"$regex", "1.*"}}}}), (std::vector<Gid>{0, 2}));  // CSV text as written
+    EXPECT_EQ(resolve(Json{{"depth", 300}}), (std::vector<Gid>{3}));
 }
 
 }  // namespace

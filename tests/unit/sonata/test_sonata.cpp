@@ -904,3 +904,104 @@ TEST_F(Fixture, SpikesCsvErrors) {
     msg = input_error_of([&] { read_spikes_csv(text_file("b5.csv", "time gid\n1.0 2\n"), "p"); });
     EXPECT_CONTAINS(msg, "b5.csv: line 1: timestamps 'time' is not a number");
 }
+
+// =================================================================== NWB 1 spike files
+
+namespace {
+
+// An NWB 1 file as BMTK writes/reads it: /processing/<trial>/spike_train/<node_id>/data,
+// plus the NWB top-level clutter a reader must ignore.
+void nwb_node(const H5::H5File& f, const std::string& trial, const std::string& node, const std::vector<double>& t) {
+    write(mkgroup(f, "/processing/" + trial + "/spike_train/" + node), "data", t);
+}
+
+void nwb_clutter(const H5::H5File& f) {
+    mkgroup(f, "/acquisition/timeseries");
+    mkgroup(f, "/stimulus/presentation");
+    write(f.openGroup("/"), "file_create_date", std::vector<double>{0.0});
+    string_attr(f.openGroup("/"), "nwb_version", "NWB-1.0.5");
+}
+
+}  // namespace
+
+TEST_F(Fixture, NwbSpikesOneTrial) {
+    const fs::path file = path("one.nwb");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        nwb_clutter(f);
+        nwb_node(f, "trial_0", "10", {3.5, 1.25, 7.0});  // stored order is kept within a node
+        nwb_node(f, "trial_0", "2", {0.5});
+        nwb_node(f, "trial_0", "0", {});
+        // float32 data is converted.
+        write(mkgroup(f, "/processing/trial_0/spike_train/7"), "data", std::vector<float>{2.5f}, H5::PredType::IEEE_F32LE);
+        string_attr(f.openGroup("/processing/trial_0/spike_train/7"), "unit", "ms");
+    }
+    for (const std::string trial : {"", "trial_0"}) {
+        const auto s = read_spikes_nwb(file, trial, "lgn");
+        ASSERT_EQ(s.size(), 1u);
+        const SpikeList& l = s.at("lgn");
+        // Node-id order (numeric, not the name order "0" "10" "2" "7").
+        EXPECT_EQ(l.node_ids, (std::vector<std::uint64_t>{2, 7, 10, 10, 10}));
+        EXPECT_EQ(l.timestamps, (std::vector<double>{0.5, 2.5, 3.5, 1.25, 7.0}));
+    }
+}
+
+TEST_F(Fixture, NwbSpikesTrialIsRequiredWithSeveral) {
+    const fs::path file = path("two.nwb");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        nwb_node(f, "a", "1", {1.0});
+        nwb_node(f, "b", "1", {2.0, 3.0});
+        nwb_node(f, "b", "4", {4.0});
+    }
+    const auto b = read_spikes_nwb(file, "b", "p");
+    EXPECT_EQ(b.at("p").node_ids, (std::vector<std::uint64_t>{1, 1, 4}));
+    EXPECT_EQ(b.at("p").timestamps, (std::vector<double>{2.0, 3.0, 4.0}));
+    EXPECT_EQ(read_spikes_nwb(file, "a", "p").at("p").timestamps, (std::vector<double>{1.0}));
+
+    std::string msg = input_error_of([&] { read_spikes_nwb(file, "", "p"); });
+    EXPECT_CONTAINS(msg, "two.nwb: /processing: 2 trials ('a', 'b')");
+    EXPECT_CONTAINS(msg, "\"trial\"");
+    msg = input_error_of([&] { read_spikes_nwb(file, "c", "p"); });
+    EXPECT_CONTAINS(msg, "two.nwb: /processing/c: no such trial (the file has 'a', 'b')");
+}
+
+TEST_F(Fixture, NwbSpikesErrors) {
+    const auto error_for = [&](const std::function<void(const H5::H5File&)>& build, const std::string& trial = "") {
+        const fs::path file = path("bad.nwb");
+        {
+            H5::H5File f(file.string(), H5F_ACC_TRUNC);
+            build(f);
+        }
+        return input_error_of([&] { read_spikes_nwb(file, trial, "p"); });
+    };
+    EXPECT_CONTAINS(input_error_of([&] { read_spikes_nwb(path("absent.nwb"), "", "p"); }), "absent.nwb: file not found");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { mkgroup(f, "/spikes"); }),
+                    "bad.nwb: /processing: required group is missing");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { mkgroup(f, "/processing"); }),
+                    "bad.nwb: /processing: holds no trial groups");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { mkgroup(f, "/processing/t/other"); }),
+                    "bad.nwb: /processing/t/spike_train: required group is missing");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { mkgroup(f, "/processing/t/spike_train/3"); }),
+                    "bad.nwb: /processing/t/spike_train/3/data: required dataset is missing");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { nwb_node(f, "t", "cell_3", {1.0}); }),
+                    "bad.nwb: /processing/t/spike_train/cell_3: expected a group named by a node id");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { nwb_node(f, "t", "03", {1.0}); }),
+                    "/processing/t/spike_train/03: expected a group named by a node id");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { nwb_node(f, "t", "-1", {1.0}); }),
+                    "/processing/t/spike_train/-1: expected a group named by a node id");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) {
+                        write(mkgroup(f, "/processing/t/spike_train"), "5", std::vector<double>{1.0});
+                    }),
+                    "/processing/t/spike_train/5: expected a group");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) {
+                        write_strings(mkgroup(f, "/processing/t/spike_train/5"), "data", {"1.0"}, true);
+                    }),
+                    "/processing/t/spike_train/5/data: expected a numeric dataset");
+    // A trial that is not a group.
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) {
+                        write(mkgroup(f, "/processing"), "t", std::vector<double>{1.0});
+                        nwb_node(f, "u", "1", {1.0});
+                    }, "t"),
+                    "/processing/t: no such trial (the file has 'u')");
+}
