@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
 
     if (quiet || !root) pointsim::logging::set_level(spdlog::level::warn);
     if (!output_dir.empty()) options.output_dir = output_dir;
+    options.show_progress = !quiet;
     int code = 0;
     try {
         pointsim::run(options, *comm);

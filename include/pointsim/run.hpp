@@ -14,6 +14,7 @@ class Communicator;
 struct RunOptions {
     std::filesystem::path config;                       // config.json (root of the config tree)
     std::optional<std::filesystem::path> output_dir;    // overrides output.output_dir
+    bool show_progress = true;                          // progress bar when stderr is a terminal
 };
 
 // Figures of one run (for this process; spikes, synapses and events are

@@ -5,6 +5,7 @@
 #include "pointsim/run.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +15,7 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
+#include "app/progress.hpp"
 #include "app/reports.hpp"
 #include "app/weight_recorder.hpp"
 #include "comm/communicator.hpp"
@@ -283,7 +285,13 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     engine::Simulation sim(net, std::move(virtual_spikes), std::move(clamps), grid, comm,
                            total_edges ? static_cast<Step>(min_delay) : 1);
     log->info("Starting simulation");
-    const engine::Result result = sim.run(recorders);
+    engine::Result result;
+    {
+        // A bar on a terminal; log lines otherwise (and never with --quiet on a terminal).
+        const bool terminal = isatty(fileno(stderr)) != 0;
+        app::ProgressReporter progress(grid, root && (!terminal || options.show_progress), terminal && options.show_progress);
+        result = sim.run(recorders, [&progress](Step done, Step total) { progress(done, total); });
+    }
     summary.simulate_seconds = result.simulate_seconds;
     summary.n_spikes = result.spikes.size();
     std::vector<std::uint64_t> events{result.synaptic_events};

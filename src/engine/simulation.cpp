@@ -138,7 +138,7 @@ std::uint64_t Simulation::deliver(const std::vector<comm::Spike>& spikes, Result
     return events;
 }
 
-Result Simulation::run(std::vector<Recorder>& recorders) {
+Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progress) {
     using clock = std::chrono::steady_clock;
     const auto started = clock::now();
     Result result;
@@ -219,6 +219,7 @@ Result Simulation::run(std::vector<Recorder>& recorders) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });
         result.synaptic_events += deliver(exchange, result);
+        if (progress) progress(t1, n_steps);
     }
     result.simulate_seconds = std::chrono::duration<double>(clock::now() - started).count();
     return result;

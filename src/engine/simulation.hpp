@@ -6,6 +6,7 @@
 // The fixed delivery order makes every floating-point sum, and so every
 // spike, independent of how the work is split.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,11 @@ public:
                std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
                Step exchange_interval);
 
+    // Called after each exchange interval with the steps done (on every rank).
+    using Progress = std::function<void(Step done, Step total)>;
+
     // Runs all steps; recorders are filled in place.
-    Result run(std::vector<Recorder>& recorders);
+    Result run(std::vector<Recorder>& recorders, const Progress& progress = {});
 
 private:
     std::uint64_t deliver(const std::vector<comm::Spike>& spikes, Result& result);

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/logging.hpp"
+#include "models/allen_glif.hpp"
 
 namespace pointsim::network {
 
@@ -186,6 +187,9 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
                 const fs::path file = component_dir(cfg, "point_neuron_models_dir", type_where) / *params_file;
                 params = components.load(file, type_where);
                 source = file.string() + " (node_type_id " + std::to_string(type_id) + ")";
+                // Allen Cell Types Database GLIF files are converted as BMTK does (glif_utils.py).
+                if (model == "glif_psc" && params.is_object() && params.value("type", "") == "GLIF")
+                    params = models::convert_allen_glif(params, source);
             }
             // Per-node dynamics_params in h5 override the JSON (SONATA spec; BMTK ignores them).
             const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
