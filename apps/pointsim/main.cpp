@@ -10,6 +10,7 @@
 
 #include "comm/communicator.hpp"
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "common/logging.hpp"
 #include "generate/generate.hpp"
 #include "pointsim/run.hpp"
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
     const bool root = comm->rank() == 0;
 
     if (quiet || !root) pointsim::logging::set_level(spdlog::level::warn);
+    pointsim::interrupt::install_handlers();
     if (!output_dir.empty()) options.output_dir = output_dir;
     options.show_progress = !quiet;
     int code = 0;
@@ -93,6 +95,9 @@ int main(int argc, char** argv) {
     } catch (const pointsim::Error& e) {
         if (root) std::cerr << "pointsim: error: " << e.what() << std::endl;
         code = e.exit_code();
+        // Stopped by a signal: the shell convention 128 + signal number (130 SIGINT, 143 SIGTERM).
+        if (e.kind() == pointsim::ErrorKind::Interrupted && pointsim::interrupt::requested())
+            code = 128 + pointsim::interrupt::requested();
     } catch (const std::exception& e) {
         if (root) std::cerr << "pointsim: internal error: " << e.what() << std::endl;
         code = kInternalError;

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <sstream>
 #include <cmath>
 
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "common/logging.hpp"
 
 namespace pointsim::engine {
@@ -205,7 +209,17 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
                 ++r.n_samples;
             }
         }
+        // A stop request travels with the spikes (stamp -1), so every rank
+        // stops after the same interval and none waits for the others.
+        if (const int sig = interrupt::requested()) local.push_back({-1, static_cast<std::uint64_t>(sig)});
         exchange = comm_.all_gather(local);
+        for (const auto& s : exchange) {
+            if (s.stamp != -1) continue;
+            std::ostringstream msg;
+            msg << "interrupted by " << (s.gid == SIGTERM ? "SIGTERM" : "SIGINT") << " at t = " << grid_.step_to_ms(t1)
+                << " ms of " << grid_.step_to_ms(n_steps) << " ms; no output was written, earlier outputs are untouched";
+            throw Error(ErrorKind::Interrupted, msg.str());
+        }
         std::sort(exchange.begin(), exchange.end(), [](const comm::Spike& a, const comm::Spike& b) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });

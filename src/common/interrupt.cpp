@@ -1,0 +1,20 @@
+#include "common/interrupt.hpp"
+
+#include <csignal>
+
+namespace pointsim::interrupt {
+
+namespace {
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int sig) { g_signal = sig; }
+}  // namespace
+
+void install_handlers() {
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+}
+
+int requested() { return static_cast<int>(g_signal); }
+
+}  // namespace pointsim::interrupt
