@@ -23,6 +23,7 @@ out="$here/results.json"
 pointsim="$repo/build/apps/pointsim/pointsim"
 keep=0
 reuse=0
+wait_idle=0
 append=0
 use_git=1
 
@@ -41,6 +42,7 @@ usage: bench/run_benchmarks.sh [options]
   --pointsim PATH         binary to use (default build/apps/pointsim/pointsim)
   --keep                  keep the generated circuits (default: delete each after its runs)
   --reuse                 reuse a circuit already in the work folder instead of generating it
+  --wait-idle SECONDS     before each run, wait up to SECONDS for the CPUs to be idle (default 0: don't)
   --no-git                do not run git (records the commit read from .git/HEAD instead)
 EOF
 }
@@ -61,6 +63,7 @@ while [ $# -gt 0 ]; do
     --pointsim) pointsim=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --reuse) reuse=1; shift ;;
+    --wait-idle) wait_idle=$2; shift 2 ;;
     --no-git) use_git=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run_benchmarks.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -92,6 +95,7 @@ json_num() {  # the number, or null when empty
 
 # --- machine and version --------------------------------------------------
 n_proc=$(nproc)
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 cpu_model=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 [ -n "$cpu_model" ] || cpu_model=unknown
 mem_gb=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
@@ -147,16 +151,16 @@ jget() {
 print_table() {
   local md="${out%.json}.md"
   {
-    echo "| N | K | synapses | ranks | config s | read nodes s | partition s | read edges s | neurons/inputs s | load s | simulate s | write s | wall s | synaptic events/s | neuron updates/s | peak RSS MB | bytes/synapse | spikes | rate Hz |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| N | K | synapses | ranks | config s | read nodes s | partition s | read edges s | neurons/inputs s | load s | simulate s | write s | wall s | synaptic events/s | neuron updates/s | peak RSS MB | bytes/synapse | spikes | rate Hz | other CPU % |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     local r
     for r in "${results[@]}"; do
       if [ "$(jget "$r" status)" = failed ]; then
-        echo "| $(jget "$r" n_neurons) | $(jget "$r" indegree) | | $(jget "$r" ranks) | FAILED: $(jget "$r" error) | | | | | | | | | | | | | | |"
+        echo "| $(jget "$r" n_neurons) | $(jget "$r" indegree) | | $(jget "$r" ranks) | FAILED: $(jget "$r" error) | | | | | | | | | | | | | | | |"
         continue
       fi
       local part; part=$(jget "$r" partition_seconds); [ "$part" = null ] && part="–"
-      echo "| $(jget "$r" n_neurons) | $(jget "$r" indegree) | $(jget "$r" n_synapses) | $(jget "$r" ranks) | $(jget "$r" config_seconds) | $(jget "$r" read_nodes_seconds) | $part | $(jget "$r" read_edges_seconds) | $(jget "$r" neurons_inputs_reports_seconds) | $(jget "$r" load_seconds) | $(jget "$r" simulate_seconds) | $(jget "$r" write_seconds) | $(jget "$r" wall_seconds) | $(jget "$r" synaptic_events_per_s) | $(jget "$r" neuron_updates_per_s) | $(jget "$r" peak_rss_mb) | $(jget "$r" bytes_per_synapse) | $(jget "$r" spikes) | $(jget "$r" mean_rate_hz) |"
+      echo "| $(jget "$r" n_neurons) | $(jget "$r" indegree) | $(jget "$r" n_synapses) | $(jget "$r" ranks) | $(jget "$r" config_seconds) | $(jget "$r" read_nodes_seconds) | $part | $(jget "$r" read_edges_seconds) | $(jget "$r" neurons_inputs_reports_seconds) | $(jget "$r" load_seconds) | $(jget "$r" simulate_seconds) | $(jget "$r" write_seconds) | $(jget "$r" wall_seconds) | $(jget "$r" synaptic_events_per_s) | $(jget "$r" neuron_updates_per_s) | $(jget "$r" peak_rss_mb) | $(jget "$r" bytes_per_synapse) | $(jget "$r" spikes) | $(jget "$r" mean_rate_hz) | $(jget "$r" cpu_others_percent_during) |"
     done
   } > "$md"
   cat "$md"
@@ -219,14 +223,26 @@ run_case() {  # N K RANKS CIRCUIT REP GEN_SECONDS GEN_RSS_MB CIRCUIT_BYTES
     cmd=(mpirun --oversubscribe --allow-run-as-root -np "$np" "${cmd[@]}")
   fi
   # Other work on the machine skews the timings: record how busy the CPUs
-  # were (percent of all CPUs, from /proc/stat) in the second before the run.
+  # were (percent of all CPUs, from /proc/stat) in the second before the run
+  # (after waiting for them to be idle, with --wait-idle), and how much CPU
+  # other processes used during the run.
   local busy; busy=$(cpu_busy)
+  if [ "$wait_idle" -gt 0 ] && awk -v b="$busy" 'BEGIN { exit !(b > 10) }'; then
+    echo "   CPUs ${busy}% busy: waiting up to $wait_idle s for them to be idle" >&2
+    local waited=0 calm=0
+    while [ "$waited" -lt "$wait_idle" ]; do
+      busy=$(cpu_busy); waited=$((waited + 1))
+      if [ "$busy" -le 10 ]; then calm=$((calm + 1)); [ "$calm" -ge 5 ] && break; else calm=0; fi
+    done
+  fi
   echo "== N=$n K=$k ranks=$np run $rep (CPUs ${busy}% busy before): ${cmd[*]}" >&2
   if awk -v b="$busy" 'BEGIN { exit !(b > 10) }'; then
     echo "   warning: other processes use ${busy}% of the CPUs: timings may be skewed" >&2
   fi
   local rc=0
-  /usr/bin/time -f '%e %M' -o "$work/time_$tag" "${cmd[@]}" > "$work/stdout_$tag" 2> "$work/stderr_$tag" || rc=$?
+  local stat0 stat1; stat0=$(head -n 1 /proc/stat)
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time_$tag" "${cmd[@]}" > "$work/stdout_$tag" 2> "$work/stderr_$tag" || rc=$?
+  stat1=$(head -n 1 /proc/stat)
   if [ "$rc" -ne 0 ]; then
     echo "---- stderr of the failed run (last 20 lines) ----" >&2
     tail -n 20 "$work/stderr_$tag" >&2 || true
@@ -242,8 +258,13 @@ run_case() {  # N K RANKS CIRCUIT REP GEN_SECONDS GEN_RSS_MB CIRCUIT_BYTES
   parse_log "$log"
   [ -n "$s_simulate" ] && [ -n "$s_peak_mb" ] && [ -n "$s_synapses" ] || fail_run "$n" "$k" "$np" "could not parse the Summary block of $log"
 
-  local wall rss_kb
-  read -r wall rss_kb < <(tail -n 1 "$work/time_$tag")
+  local wall rss_kb cpu_user cpu_sys others
+  read -r wall rss_kb cpu_user cpu_sys < <(tail -n 1 "$work/time_$tag")
+  # CPU time of other processes during the run, in % of all CPUs:
+  # (all busy time from /proc/stat - this run's user + sys) / (wall x nproc).
+  others=$(printf '%s\n%s\n' "$stat0" "$stat1" | awk -v hz="$clk_tck" -v u="$cpu_user" -v s="$cpu_sys" -v w="$wall" -v np="$n_proc" '
+    { busy = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) busy += $i
+      if (NR == 1) b0 = busy; else { o = 100 * ((busy - b0) / hz - u - s) / (w * np); if (o < 0) o = 0; printf "%.0f", o } }')
   local derived
   derived=$(awk -v c="$s_config" -v nd="$s_nodes" -v p="${s_partition:-0}" -v e="$s_edges" -v i="$s_inputs" \
     -v mb="$s_peak_mb" -v syn="$s_synapses" -v spk="$s_spikes" -v n="$n" -v t="$tstop" -v kb="$rss_kb" 'BEGIN {
@@ -254,8 +275,9 @@ run_case() {  # N K RANKS CIRCUIT REP GEN_SECONDS GEN_RSS_MB CIRCUIT_BYTES
   ranks_info=$( { grep -o 'Rank [0-9]*: [0-9]* neurons, [0-9]* synapses ([0-9]* edge rows read)' "$log" || true; } | \
     awk 'BEGIN { ORS = "" } { gsub(/[(:,)]/, ""); if (NR > 1) print ", "; printf "{\"rank\": %s, \"neurons\": %s, \"synapses\": %s, \"edge_rows_read\": %s}", $2, $3, $5, $7 }')
 
-  results+=("{\"n_neurons\": $n, \"indegree\": $k, \"n_synapses\": $s_synapses, \"n_recurrent_synapses\": $((n * k)), \"ranks\": $np, \"repeat\": $rep, \"seed\": $seed, \"tstop_ms\": $tstop, \"dt_ms\": $dt, \"config_seconds\": $s_config, \"read_nodes_seconds\": $s_nodes, \"partition_seconds\": $(json_num "$s_partition"), \"read_edges_seconds\": $s_edges, \"neurons_inputs_reports_seconds\": $s_inputs, \"load_seconds\": $load, \"simulate_seconds\": $s_simulate, \"write_seconds\": $s_write, \"wall_seconds\": $wall, \"synaptic_events_per_s\": $s_events, \"neuron_updates_per_s\": $s_updates, \"peak_rss_mb\": $s_peak_mb, \"time_max_rss_mb\": $time_mb, \"bytes_per_synapse\": $bps, \"spikes\": $s_spikes, \"mean_rate_hz\": $rate, \"generate_seconds\": $(json_num "$gen_s"), \"generate_max_rss_mb\": $(json_num "$gen_mb"), \"circuit_bytes\": $(json_num "$circ_bytes"), \"per_rank\": [$ranks_info], \"cpu_busy_percent_before\": $busy, \"machine\": {\"nproc\": $n_proc, \"cpu_model\": $(json_str "$cpu_model"), \"mem_total_gib\": $mem_gb}, \"date\": $(json_str "$run_date"), \"pointsim_version\": $(json_str "$version"), \"git_describe\": $(if [ -n "$git_describe" ]; then json_str "$git_describe"; else echo null; fi)}")
-  echo "   load $load s, simulate $s_simulate s, wall $wall s, $s_events events/s, peak $s_peak_mb MB ($bps B/synapse), $s_spikes spikes ($rate Hz)" >&2
+  results+=("{\"n_neurons\": $n, \"indegree\": $k, \"n_synapses\": $s_synapses, \"n_recurrent_synapses\": $((n * k)), \"ranks\": $np, \"repeat\": $rep, \"seed\": $seed, \"tstop_ms\": $tstop, \"dt_ms\": $dt, \"config_seconds\": $s_config, \"read_nodes_seconds\": $s_nodes, \"partition_seconds\": $(json_num "$s_partition"), \"read_edges_seconds\": $s_edges, \"neurons_inputs_reports_seconds\": $s_inputs, \"load_seconds\": $load, \"simulate_seconds\": $s_simulate, \"write_seconds\": $s_write, \"wall_seconds\": $wall, \"synaptic_events_per_s\": $s_events, \"neuron_updates_per_s\": $s_updates, \"peak_rss_mb\": $s_peak_mb, \"time_max_rss_mb\": $time_mb, \"bytes_per_synapse\": $bps, \"spikes\": $s_spikes, \"mean_rate_hz\": $rate, \"generate_seconds\": $(json_num "$gen_s"), \"generate_max_rss_mb\": $(json_num "$gen_mb"), \"circuit_bytes\": $(json_num "$circ_bytes"), \"per_rank\": [$ranks_info], \"cpu_busy_percent_before\": $busy, \"cpu_others_percent_during\": $others, \"cpu_user_seconds\": $cpu_user, \"cpu_sys_seconds\": $cpu_sys, \"machine\": {\"nproc\": $n_proc, \"cpu_model\": $(json_str "$cpu_model"), \"mem_total_gib\": $mem_gb}, \"date\": $(json_str "$run_date"), \"pointsim_version\": $(json_str "$version"), \"git_describe\": $(if [ -n "$git_describe" ]; then json_str "$git_describe"; else echo null; fi)}")
+  echo "   load $load s, simulate $s_simulate s, wall $wall s, $s_events events/s, peak $s_peak_mb MB ($bps B/synapse), $s_spikes spikes ($rate Hz); other processes used ${others}% of the CPUs" >&2
+  if [ "$others" -gt 10 ]; then echo "   warning: other processes used ${others}% of the CPUs during the run: timings may be skewed" >&2; fi
   write_results
   rm -rf "$od" "$work/stdout_$tag"
 }

@@ -16,3 +16,7 @@ if(NOT TARGET pointsim_hdf5)
   target_compile_definitions(pointsim_hdf5 INTERFACE ${HDF5_DEFINITIONS})
   add_library(pointsim::hdf5 ALIAS pointsim_hdf5)
 endif()
+
+# cairo draws `pointsim plot` figures (PNG, SVG, PDF); Debian ships it for pkg-config only.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)

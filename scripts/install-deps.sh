@@ -10,6 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libspdlog-dev libcli11-dev libgtest-dev
   libgsl-dev                      # GSL ODE solvers for iaf_cond_* (as NEST)
+  libcairo2-dev                   # cairo: pointsim plot (PNG, SVG, PDF; found via pkg-config)
 )
 
 missing=()

@@ -13,6 +13,8 @@
 #include "common/interrupt.hpp"
 #include "common/logging.hpp"
 #include "generate/generate.hpp"
+#include "plot/plot.hpp"
+#include "workflow/workflow.hpp"
 #include "pointsim/run.hpp"
 #include "pointsim/version.hpp"
 
@@ -59,6 +61,51 @@ int main(int argc, char** argv) {
     generate->add_option("--inputs-per-neuron", gen.inputs_per_neuron, "virtual inputs per neuron")->capture_default_str();
     generate->add_option("--input-weight", gen.input_weight, "weight of a virtual input in pA")->capture_default_str();
 
+    pointsim::workflow::InitOptions init_options;
+    std::string init_spikes;
+    std::vector<std::string> init_iclamps;
+    auto* init = app.add_subcommand(
+        "init", "Set up a simulation folder for a SONATA network, as BMTK's sim_setup does for PointNet:\n"
+                "config.json, circuit_config.json, simulation_config.json and the components folders.\n"
+                "Example: pointsim init sim --network network --tstop 3000 --dt 0.1 \\\n"
+                "           --spikes-input inputs/lgn_spikes.h5 --input-node-set LGN");
+    init->add_option("dir", init_options.dir, "folder to create the simulation in")->required();
+    init->add_option("--network", init_options.network_dir, "folder with *_nodes.h5, *_edges.h5 and their type CSVs")->required();
+    init->add_option("--tstop", init_options.tstop, "simulated time in ms")->capture_default_str();
+    init->add_option("--dt", init_options.dt, "time step in ms")->capture_default_str();
+    init->add_option("--spikes-input", init_spikes, "spike file driving virtual nodes (.h5, .csv or .nwb)");
+    init->add_option("--input-node-set", init_options.input_node_set, "node set (population) the spike file drives");
+    init->add_option("--iclamp", init_iclamps, "current clamp NODESET:AMP_pA:DELAY_ms:DURATION_ms (repeatable)");
+    init->add_flag("--force", init_options.force, "overwrite existing files");
+
+    std::string check_config_path, inspect_config_path;
+    auto* check = app.add_subcommand(
+        "check", "Load and validate everything a run would use, without simulating, and list every problem found.\n"
+                 "Exit code 0 only if a run would start.\nExample: pointsim check config.json");
+    check->add_option("config", check_config_path, "config.json to check")->required();
+    auto* inspect = app.add_subcommand(
+        "inspect", "Describe a simulation: populations, node types and models, edges with weight and delay ranges,\n"
+                   "inputs, reports, outputs and the memory a run needs.\nExample: pointsim inspect config.json");
+    inspect->add_option("config", inspect_config_path, "config.json to describe")->required();
+
+    pointsim::plot::Options plot_options;
+    std::string plot_kind, plot_output_dir;
+    auto* plot = app.add_subcommand(
+        "plot", "Plot a finished run's outputs: spike raster, population rates or V_m traces (PNG, SVG or PDF by\n"
+                "the file extension).\n"
+                "Example: pointsim plot raster examples/tutorial_ch05/config.json --group-by pop_name -o raster.png");
+    plot->add_option("kind", plot_kind, "raster, rates or traces")->required()->check(CLI::IsMember({"raster", "rates", "traces"}));
+    plot->add_option("config", plot_options.config, "the config.json of the run")->required();
+    plot->add_option("-o,--output", plot_options.out, "image file to write (.png, .svg, .pdf)")->required();
+    plot->add_option("--output-dir", plot_output_dir, "where the run wrote its outputs, if not output.output_dir");
+    plot->add_option("--group-by", plot_options.group_by, "node attribute that groups and colours cells (or 'population')")
+        ->capture_default_str();
+    plot->add_option("--bin-ms", plot_options.bin_ms, "rates: bin width in ms")->capture_default_str();
+    plot->add_option("--report", plot_options.report, "traces: report name (default: the first V_m report)");
+    plot->add_option("--node-ids", plot_options.node_ids, "traces: node ids to draw (default: up to 10)");
+    plot->add_option("--width", plot_options.width, "image width in pixels")->capture_default_str();
+    plot->add_option("--height", plot_options.height, "image height in pixels")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -72,6 +119,51 @@ int main(int argc, char** argv) {
             std::cout << "pointsim: wrote " << gen.out_dir.string() << ": " << s.n_neurons << " neurons, " << s.n_virtual
                       << " virtual nodes, " << s.n_edges_recurrent << " recurrent + " << s.n_edges_input
                       << " input synapses, " << s.n_input_spikes << " input spikes" << std::endl;
+            return 0;
+        } catch (const pointsim::Error& e) {
+            std::cerr << "pointsim: error: " << e.what() << std::endl;
+            return e.exit_code();
+        }
+    }
+
+    if (init->parsed() || check->parsed() || inspect->parsed()) {
+        // Loaders log what they read at info level: keep the console to warnings.
+        pointsim::logging::set_level(spdlog::level::warn);
+        try {
+            if (init->parsed()) {
+                if (!init_spikes.empty()) init_options.spikes_input = init_spikes;
+                for (const auto& spec : init_iclamps) init_options.iclamps.push_back(pointsim::workflow::parse_iclamp(spec));
+                pointsim::workflow::init_simulation(init_options);
+                std::cout << "pointsim: wrote " << (init_options.dir / "config.json").string()
+                          << "; run it with: pointsim run " << (init_options.dir / "config.json").string() << std::endl;
+                return 0;
+            }
+            if (inspect->parsed()) {
+                std::cout << pointsim::workflow::inspect_config(inspect_config_path);
+                return 0;
+            }
+            const auto problems = pointsim::workflow::check_config(check_config_path);
+            for (const auto& p : problems) std::cout << "pointsim: error: " << p.message << "\n";
+            if (problems.empty()) {
+                std::cout << "pointsim: " << check_config_path << ": no problems found; a run would start" << std::endl;
+                return 0;
+            }
+            std::cout << "pointsim: " << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << " found in "
+                      << check_config_path << std::endl;
+            return static_cast<int>(problems.front().kind);
+        } catch (const pointsim::Error& e) {
+            std::cerr << "pointsim: error: " << e.what() << std::endl;
+            return e.exit_code();
+        }
+    }
+
+    if (plot->parsed()) {
+        try {
+            plot_options.kind = *pointsim::plot::kind_from_name(plot_kind);
+            if (!plot_output_dir.empty()) plot_options.output_dir = plot_output_dir;
+            const auto s = pointsim::plot::plot(plot_options);
+            std::cout << "pointsim: wrote " << plot_options.out.string() << " (" << s.n_spikes << " spikes, " << s.n_groups
+                      << " groups, " << s.n_series << " series)" << std::endl;
             return 0;
         } catch (const pointsim::Error& e) {
             std::cerr << "pointsim: error: " << e.what() << std::endl;

@@ -50,10 +50,13 @@ Spikes read_spikes(const config::SimulationConfig& cfg, const network::Network& 
                    Cells& cells);
 
 // One trace of a report.
+// One trace of a report: every sample, or for long traces the min and max
+// of each of `buckets` equal runs of samples, in time order.
 struct Trace {
     std::string population;
     std::uint64_t node_id = 0;
-    double t_start = 0, interval = 1;  // ms; sample i is at t_start + i * interval
+    std::size_t n_samples = 0;  // in the file
+    std::vector<double> times;  // ms
     std::vector<double> values;
 };
 
@@ -67,10 +70,12 @@ struct Report {
 };
 
 // The V_m traces of report `name` (empty: the first report recording V_m),
-// for `node_ids` (empty: the first 10 cells in the file). Throws
-// Error(Config) for an unknown report or node id, Error(Input) naming the
-// file for a missing or malformed report file.
+// for `node_ids` (empty: the first 10 cells in the file), read in blocks of
+// rows and reduced on the fly to at most 2 x `buckets` points per trace
+// (memory does not grow with the report's length). Throws Error(Config) for
+// an unknown report or node id, Error(Input) naming the file for a missing or
+// malformed report file.
 Report read_report(const config::SimulationConfig& cfg, const std::string& name,
-                   const std::vector<std::uint64_t>& node_ids);
+                   const std::vector<std::uint64_t>& node_ids, std::size_t buckets);
 
 }  // namespace pointsim::plot::detail

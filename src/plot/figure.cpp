@@ -297,7 +297,16 @@ void Figure::draw_legend() {
 void Figure::draw_title() {
     cairo_save(cr_);
     cairo_set_source_rgb(cr_, 0, 0, 0);
-    text(title_, (x0_ + x1_) / 2, y0_ / 2, kTitleSize, true, 0.5, 0.5);
+    // Centred over the plot area if it fits there, else over the figure, smaller if need be.
+    const double room = width_ - 16.0;
+    double size = kTitleSize;
+    double w = text_width(title_, size, true);
+    if (w > room) {
+        size = std::max(8.0, size * room / w);
+        w = text_width(title_, size, true);
+    }
+    const double centre = std::clamp((x0_ + x1_) / 2, 8 + w / 2, std::max(8 + w / 2, width_ - 8 - w / 2));
+    text(title_, centre, y0_ / 2, size, true, 0.5, 0.5);
     cairo_restore(cr_);
 }
 

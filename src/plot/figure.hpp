@@ -3,6 +3,7 @@
 // a title, a plot area with linear axes, ticks and labels, and a legend to
 // the right of the plot area. Data are drawn in data coordinates between
 // begin_data() and end_data(), clipped to the plot area.
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -50,6 +51,8 @@ public:
     // Device coordinates of a data point.
     double px(double x) const { return x0_ + (x - x_.lo) / (x_.hi - x_.lo) * (x1_ - x0_); }
     double py(double y) const { return y1_ - (y - y_.lo) / (y_.hi - y_.lo) * (y1_ - y0_); }
+    // x of a vertical mark: on a pixel centre in a PNG, so 1-unit lines stay crisp.
+    double mark_x(double x) const { return format_ == Format::Png ? std::floor(px(x)) + 0.5 : px(x); }
     double plot_width() const { return x1_ - x0_; }
     double plot_height() const { return y1_ - y0_; }
 

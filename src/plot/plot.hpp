@@ -11,9 +11,11 @@
 //   Rates   mean firing rate per cell of each group (Hz) in bins of bin_ms,
 //           one line through the bin centres per group.
 //   Traces  one membrane-potential line per cell from a SONATA report file
-//           (/report/<pop>/{data, mapping/node_ids, mapping/time}); long
-//           traces are reduced to the min and max of each pixel column, so
-//           peaks stay visible and files stay small.
+//           (/report/<pop>/{data, mapping/node_ids, mapping/time}), read in
+//           blocks of rows; traces longer than 2 x width samples are reduced
+//           while read to the min and max of `width` equal runs of samples
+//           (about one pixel column each), so peaks stay visible, memory
+//           stays flat and files stay small.
 //
 // Cells of a raster or rate plot: every node of the simulated (non-virtual)
 // populations, plus any population the spikes file holds spikes of.
@@ -67,8 +69,8 @@ struct Options {
     int width = 1000, height = 600;     // pixels (PNG, SVG) or points (PDF), 200..20000 x 150..20000
 };
 
-// What was drawn. Raster: n_spikes ticks in n_groups groups, n_series =
-// n_groups data paths. Rates: n_spikes counted in bins, one line per group
+// What was drawn. Raster: n_spikes ticks in n_groups groups, n_series data
+// paths (the groups with at least one spike). Rates: n_spikes counted in bins, one line per group
 // (n_series = n_groups). Traces: n_spikes = 0, one line and one legend entry
 // per cell (n_series = n_groups = cells).
 struct Summary {

@@ -62,10 +62,55 @@ std::string string_attribute(const H5::DataSet& ds, const char* name) {
     return value;
 }
 
+// Keeps every sample of a short trace; of a long one, the min and max of
+// each bucket of consecutive samples, in sample order.
+class Reducer {
+public:
+    Reducer(std::size_t n, std::size_t buckets, double t_start, double interval, Trace& out)
+        : n_(n), buckets_(std::max<std::size_t>(1, buckets)), t0_(t_start), dt_(interval), out_(out) {
+        const std::size_t expected = std::min(n_, 2 * buckets_);
+        out_.times.reserve(expected);
+        out_.values.reserve(expected);
+    }
+    void add(std::size_t i, double v) {
+        if (n_ <= 2 * buckets_) return emit(i, v);
+        // Monotonic in i (rounding cannot reorder), which is all the buckets need.
+        const auto b = static_cast<std::size_t>(static_cast<double>(i) * static_cast<double>(buckets_) / static_cast<double>(n_));
+        if (b != bucket_) {
+            flush();
+            bucket_ = b;
+            lo_ = hi_ = {i, v};
+            return;
+        }
+        if (v < lo_.second) lo_ = {i, v};
+        if (v > hi_.second) hi_ = {i, v};
+    }
+    void flush() {
+        if (bucket_ == kNone) return;
+        const auto& first = lo_.first <= hi_.first ? lo_ : hi_;
+        const auto& second = lo_.first <= hi_.first ? hi_ : lo_;
+        emit(first.first, first.second);
+        if (second.first != first.first) emit(second.first, second.second);
+        bucket_ = kNone;
+    }
+
+private:
+    void emit(std::size_t i, double v) {
+        out_.times.push_back(t0_ + static_cast<double>(i) * dt_);
+        out_.values.push_back(v);
+    }
+    static constexpr std::size_t kNone = ~std::size_t{0};
+    std::size_t n_, buckets_;
+    double t0_, dt_;
+    Trace& out_;
+    std::size_t bucket_ = kNone;
+    std::pair<std::size_t, double> lo_, hi_;
+};
+
 }  // namespace
 
 Report read_report(const config::SimulationConfig& cfg, const std::string& name,
-                   const std::vector<std::uint64_t>& node_ids) {
+                   const std::vector<std::uint64_t>& node_ids, std::size_t buckets) {
     const std::string config = cfg.config_path.string();
     const std::string variable = "V_m";
     const config::Section* rep = nullptr;
@@ -154,7 +199,7 @@ Report read_report(const config::SimulationConfig& cfg, const std::string& name,
         out.units = pops[0].units;
 
         // The columns to plot, per population.
-        std::vector<std::vector<std::size_t>> columns(pops.size());
+        std::vector<std::vector<std::size_t>> columns(pops.size());  // wanted columns per population
         std::vector<std::pair<std::size_t, std::size_t>> order;  // (population, column) in plot order
         if (node_ids.empty()) {
             for (std::size_t p = 0; p < pops.size(); ++p)
@@ -184,10 +229,20 @@ Report read_report(const config::SimulationConfig& cfg, const std::string& name,
         }
         for (const auto& [p, c] : order) columns[p].push_back(c);
 
-        // Read whole-row blocks (the file is chunked by rows) and keep the wanted columns.
-        std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> values;
+        // Read whole-row blocks (the file is chunked by rows) and reduce the wanted columns.
+        out.traces.resize(order.size());
         for (std::size_t p = 0; p < pops.size(); ++p) {
             if (columns[p].empty()) continue;
+            std::vector<std::pair<std::size_t, Reducer>> reducers;  // (column, its reducer)
+            for (std::size_t k = 0; k < order.size(); ++k) {
+                if (order[k].first != p) continue;
+                Trace& t = out.traces[k];
+                t.population = pops[p].name;
+                t.node_id = pops[p].node_ids[order[k].second];
+                t.n_samples = pops[p].n_samples;
+                reducers.emplace_back(order[k].second,
+                                      Reducer(pops[p].n_samples, buckets, pops[p].t_start, pops[p].interval, t));
+            }
             where = "/report/" + pops[p].name + "/data";
             H5::DataSet data = report.openDataSet(pops[p].name + "/data");
             H5::DataSpace file_space = data.getSpace();
@@ -195,7 +250,6 @@ Report read_report(const config::SimulationConfig& cfg, const std::string& name,
             const std::size_t rows = pops[p].n_samples;
             const std::size_t block = std::max<std::size_t>(1, kBlockBytes / (n_cols * sizeof(double)));
             std::vector<double> buf;
-            for (auto c : columns[p]) values[{p, c}].reserve(rows);
             for (std::size_t r0 = 0; r0 < rows; r0 += block) {
                 const std::size_t nb = std::min(block, rows - r0);
                 const hsize_t start[2] = {r0, 0}, count[2] = {nb, n_cols};
@@ -203,20 +257,10 @@ Report read_report(const config::SimulationConfig& cfg, const std::string& name,
                 H5::DataSpace mem(2, count);
                 buf.resize(nb * n_cols);
                 data.read(buf.data(), H5::PredType::NATIVE_DOUBLE, mem, file_space);
-                for (auto c : columns[p]) {
-                    auto& v = values[{p, c}];
-                    for (std::size_t r = 0; r < nb; ++r) v.push_back(buf[r * n_cols + c]);
-                }
+                for (auto& [c, reducer] : reducers)
+                    for (std::size_t r = 0; r < nb; ++r) reducer.add(r0 + r, buf[r * n_cols + c]);
             }
-        }
-        for (const auto& [p, c] : order) {
-            Trace t;
-            t.population = pops[p].name;
-            t.node_id = pops[p].node_ids[c];
-            t.t_start = pops[p].t_start;
-            t.interval = pops[p].interval;
-            t.values = std::move(values[{p, c}]);
-            out.traces.push_back(std::move(t));
+            for (auto& [c, reducer] : reducers) reducer.flush();
         }
     } catch (const H5::Exception& e) {
         throw input_error(file + ": " + where + ": HDF5 error in " + e.getFuncName() + ": " + e.getDetailMsg());

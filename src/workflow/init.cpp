@@ -298,6 +298,10 @@ void init_simulation(const InitOptions& o) {
     }
 
     // ------------------------------------------------ refuse to overwrite, then write
+    // A file already in place (the network's own components folder is DIR/components) stays as it is.
+    copies.erase(std::remove_if(copies.begin(), copies.end(),
+                                [&](const auto& c) { return fs::exists(c.second, ec) && fs::equivalent(c.first, c.second, ec); }),
+                 copies.end());
     std::vector<fs::path> targets{dir / "config.json", dir / "circuit_config.json", dir / "simulation_config.json"};
     for (const auto& [src, dst] : copies) targets.push_back(dst);
     if (!o.force) {

@@ -86,7 +86,7 @@ struct InitOptions {
 // NETDIR/../components; those not found are logged (warning) and the folders
 // may stay empty. Files are written under temporary names and renamed at the end.
 // Throws Error: Input for a missing NETDIR, no nodes file, a nodes or edges
-// file without its types file; Config for bad options (dt, tstop, a spike file
+// file without its types file, a types CSV that cannot be read; Config for bad options (dt, tstop, a spike file
 // of unknown type, --spikes-input without --input-node-set); Output when a
 // file to write exists and !force, or when DIR cannot be written.
 void init_simulation(const InitOptions& options);
