@@ -69,13 +69,47 @@ inline void write_sonata_root_attrs(const H5::H5File& file) {
     v.write(H5::PredType::NATIVE_UINT32, version);
 }
 
+// HDF5 stamps every object with its creation time unless told not to: the
+// same results must give the same bytes (any run, any number of ranks).
+inline H5::H5File create_file(const std::string& path) {
+    // One property list for the process: closing it after a failed create
+    // would clear the error stack that with_h5_errors reports.
+    static const hid_t fcpl = [] {
+        const hid_t p = H5Pcreate(H5P_FILE_CREATE);
+        H5Pset_obj_track_times(p, false);  // the root group
+        return p;
+    }();
+    const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    if (id < 0) throw H5::FileIException("H5File constructor", "H5Fcreate failed");
+    H5::H5File file(id);
+    H5Fclose(id);  // H5File(id) holds its own reference
+    return file;
+}
+
+inline H5::Group create_group(const H5::Group& parent, const std::string& name) {
+    const hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_obj_track_times(gcpl, false);
+    const hid_t id = H5Gcreate2(parent.getId(), name.c_str(), H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    if (id < 0) throw H5::GroupIException("create_group", "cannot create group " + name);
+    H5::Group g(id);
+    H5Gclose(id);  // H5::Group(id) took its own reference
+    return g;
+}
+
+inline H5::DSetCreatPropList untimed_dataset_props() {
+    H5::DSetCreatPropList props;
+    H5Pset_obj_track_times(props.getId(), false);
+    return props;
+}
+
 // Contiguous 1-D dataset; an empty one is created but not written (HDF5
 // rejects null buffers on some paths, and there is nothing to write).
 inline H5::DataSet write_1d(const H5::Group& group, const std::string& name,
                             const H5::PredType& file_type, const H5::PredType& mem_type,
                             const void* data, std::size_t n) {
     const hsize_t dims[1] = {static_cast<hsize_t>(n)};
-    H5::DataSet ds = group.createDataSet(name, file_type, H5::DataSpace(1, dims));
+    H5::DataSet ds = group.createDataSet(name, file_type, H5::DataSpace(1, dims), untimed_dataset_props());
     if (n > 0) ds.write(data, mem_type);
     return ds;
 }

@@ -36,12 +36,12 @@ void validate(const fs::path& file, const std::vector<ReportPopulation>& populat
 }
 
 void write_population(const H5::Group& report, const ReportPopulation& p) {
-    H5::Group pop = report.createGroup(p.population);
+    H5::Group pop = detail::create_group(report, p.population);
     const hsize_t rows = p.n_samples;
     const hsize_t cols = p.node_ids.size();
 
     const hsize_t dims[2] = {rows, cols};
-    H5::DSetCreatPropList props;
+    H5::DSetCreatPropList props = detail::untimed_dataset_props();
     if (rows > 0 && cols > 0) {  // HDF5 rejects zero-sized chunk dimensions
         const hsize_t fit = std::max<hsize_t>(1, kChunkBytes / (cols * sizeof(double)));
         const hsize_t chunk[2] = {std::min({rows, kMaxChunkRows, fit}), cols};
@@ -53,7 +53,7 @@ void write_population(const H5::Group& report, const ReportPopulation& p) {
     detail::write_string_attr(data, "variable", p.variable);
     detail::write_string_attr(data, "units", p.units);
 
-    H5::Group mapping = pop.createGroup("mapping");
+    H5::Group mapping = detail::create_group(pop, "mapping");
     const std::size_t n = p.node_ids.size();
     detail::write_1d(mapping, "node_ids", H5::PredType::STD_U64LE, H5::PredType::NATIVE_UINT64,
                      p.node_ids.data(), n);
@@ -83,9 +83,9 @@ void write_population(const H5::Group& report, const ReportPopulation& p) {
 void write_report_h5(const fs::path& file, const std::vector<ReportPopulation>& populations) {
     validate(file, populations);
     detail::with_h5_errors(file, "report file", [&] {
-        H5::H5File h5(file.string(), H5F_ACC_TRUNC);
+        H5::H5File h5 = detail::create_file(file.string());
         detail::write_sonata_root_attrs(h5);
-        H5::Group report = h5.createGroup("report");
+        H5::Group report = detail::create_group(h5.openGroup("/"), "report");
         for (const auto& p : populations) write_population(report, p);
         h5.close();  // explicit, so that a failing final flush is reported
     });

@@ -86,13 +86,13 @@ void write_spikes_h5(const fs::path& file, std::vector<PopulationSpikes> spikes,
     for (auto& s : spikes) sort_spikes(s, order);
 
     detail::with_h5_errors(file, "spike file", [&] {
-        H5::H5File h5(file.string(), H5F_ACC_TRUNC);
+        H5::H5File h5 = detail::create_file(file.string());
         detail::write_sonata_root_attrs(h5);
         // BMTK's readers look for /spikes even when nothing fired.
-        H5::Group root = h5.createGroup("spikes");
+        H5::Group root = detail::create_group(h5.openGroup("/"), "spikes");
         for (const auto& s : spikes) {
             if (s.node_ids.empty()) continue;  // as BMTK: no group without spikes
-            H5::Group pop = root.createGroup(s.population);
+            H5::Group pop = detail::create_group(root, s.population);
             detail::write_string_attr(pop, "sorting", sorting_name(order));
             // Contiguous and uncompressed: simple, fast and byte-deterministic.
             H5::DataSet ts = detail::write_1d(pop, "timestamps", H5::PredType::IEEE_F64LE,

@@ -3,6 +3,7 @@
 # inhibitory cells, which the last rank owns) must stop every rank, in
 # bounded time, with one clear message, a non-zero exit code and no output.
 # usage: bad_input.sh POINTSIM CIRCUIT_DIR WORKDIR
+# POINTSIM_TIMEOUT_SCALE (default 1) multiplies the time limit (sanitizer builds).
 set -uo pipefail
 pointsim=$1 circuit=$2 work=$3
 rm -rf "$work"
@@ -11,7 +12,7 @@ cp -r "$circuit" "$work/circuit"
 rm -rf "$work/circuit/output"
 printf '{"tau_m": -10.0}\n' > "$work/circuit/components/cell_models/iaf_psc_alpha_inh.json"
 start=$(date +%s)
-timeout 120 mpirun --oversubscribe --allow-run-as-root -np 2 "$pointsim" run "$work/circuit/config.json" \
+timeout $(( 120 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --oversubscribe --allow-run-as-root -np 2 "$pointsim" run "$work/circuit/config.json" \
   --output-dir "$work/out" -q 2> "$work/stderr"
 code=$?
 echo "exit code $code after $(( $(date +%s) - start )) s"

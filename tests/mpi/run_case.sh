@@ -4,13 +4,19 @@
 # spikes when REFERENCE is given), and that the ranks together read each
 # synapse's edge row exactly once.
 # usage: run_case.sh POINTSIM COMPARE CONFIG NP WORKDIR [REFERENCE_SPIKES_H5]
+# POINTSIM_TIMEOUT_SCALE (default 1) multiplies the time limit (sanitizer builds).
 set -euo pipefail
 pointsim=$1 compare=$2 config=$3 np=$4 work=$5 reference=${6:-}
 rm -rf "$work"
 mkdir -p "$work"
 "$pointsim" run "$config" --output-dir "$work/serial" -q
-timeout 300 mpirun --oversubscribe --allow-run-as-root -np "$np" "$pointsim" run "$config" --output-dir "$work/mpi" -q
+timeout $(( 300 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --oversubscribe --allow-run-as-root -np "$np" "$pointsim" run "$config" --output-dir "$work/mpi" -q
 "$compare" "$work/serial" "$work/mpi" ${reference:+"$reference"}
+# Rank 0 writes files byte-identical to the single-process run's.
+for f in "$work"/serial/*.h5 "$work"/serial/*.csv; do
+  [ -e "$f" ] || continue
+  cmp -s "$f" "$work/mpi/$(basename "$f")" || { echo "$(basename "$f") differs byte for byte"; exit 1; }
+done
 
 # The log lists "Rank r: n neurons, s synapses (k edge rows read)" per rank and
 # "Edges: T synapses". The synapses held must add up to T; the edge rows read
