@@ -1,3 +1,32 @@
 add_library(pointsim_warnings INTERFACE)
 target_compile_options(pointsim_warnings INTERFACE -Wall -Wextra -Wpedantic)
 add_library(pointsim::warnings ALIAS pointsim_warnings)
+
+# Sanitizer and fuzzing builds (docs/reliability.md; .ci/sanitizers.sh, .ci/fuzz.sh).
+# The flags go on every target, compile and link, third-party code we compile
+# included; -fno-sanitize-recover=all makes any UBSan finding abort like ASan's.
+set(POINTSIM_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+
+# -DPOINTSIM_SANITIZE=ON: AddressSanitizer (with LeakSanitizer) + UndefinedBehaviorSanitizer.
+option(POINTSIM_SANITIZE "Build everything with -fsanitize=address,undefined" OFF)
+if(POINTSIM_SANITIZE)
+  add_compile_options(${POINTSIM_SANITIZER_FLAGS})
+  add_link_options(${POINTSIM_SANITIZER_FLAGS})
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC documents false -Wmaybe-uninitialized warnings under -fsanitize=address
+    # (here: inside libstdc++'s <regex>); after -Wall so that it wins.
+    target_compile_options(pointsim_warnings INTERFACE -Wno-maybe-uninitialized)
+  endif()
+endif()
+
+# -DPOINTSIM_FUZZ=ON (clang only): libFuzzer targets under tests/fuzz, with the
+# libraries instrumented for coverage and the same sanitizers.
+option(POINTSIM_FUZZ "Build the libFuzzer targets in tests/fuzz (needs clang)" OFF)
+if(POINTSIM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "POINTSIM_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang), "
+                        "not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link ${POINTSIM_SANITIZER_FLAGS})
+  add_link_options(${POINTSIM_SANITIZER_FLAGS})
+endif()

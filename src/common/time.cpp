@@ -25,6 +25,13 @@ TimeGrid TimeGrid::make(double dt_ms, double tstop_ms, const std::string& where)
         msg << where << ": run.tstop = " << tstop_ms << " ms must be a non-negative number";
         throw config_error(msg.str());
     }
+    // NEST would simulate ceil(tstop / dt) = 1 step; pointsim refuses a
+    // positive tstop below one step instead (docs/errors.md).
+    const Tic tstop_tics = ms_to_tics(tstop_ms);
+    if (tstop_ms > 0 && tstop_tics < rounded) {
+        msg << where << ": run.tstop = " << tstop_ms << " ms is shorter than dt = " << dt_ms << " ms";
+        throw config_error(msg.str());
+    }
     TimeGrid g;
     g.dt_ms = dt_ms;
     g.tics_per_step = rounded;

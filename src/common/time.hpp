@@ -17,7 +17,8 @@ struct TimeGrid {
     Tic tics_per_step = 100;
     Step n_steps = 0;      // steps simulated: 0 .. n_steps-1
 
-    // Builds the grid; throws if dt is not a positive multiple of 0.001 ms.
+    // Builds the grid; throws if dt is not a positive multiple of 0.001 ms, or
+    // if tstop is positive but shorter than one step.
     static TimeGrid make(double dt_ms, double tstop_ms, const std::string& where);
 
     // NEST's MS_PER_STEP: tics_per_step / tics_per_ms as a double.

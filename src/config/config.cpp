@@ -5,6 +5,7 @@
 #include <ctime>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -131,6 +132,79 @@ void anchor_output_files(OJson& doc, const fs::path& base) {
     }
 }
 
+
+// ------------------------------------------------------------ unknown keys
+// A key pointsim does not know is an error with a did-you-mean hint: a typo
+// such as "tstp" would otherwise be silently ignored. BMTK, the SONATA spec and
+// libsonata configs carry many keys that PointNet ignores (semantics.md
+// section 2, the configs under examples/); those are accepted and ignored.
+struct KnownKeys {
+    std::vector<const char*> used;     // read by pointsim (listed in messages)
+    std::vector<const char*> ignored;  // accepted for compatibility, no effect
+};
+
+const KnownKeys kTopKeys{
+    {"manifest", "network", "simulation", "networks", "components", "run", "inputs", "reports", "output",
+     "node_sets", "node_sets_file"},
+    {"target_simulator", "target_simulator_version", "conditions", "config_path", "config_dir", "version",
+     "metadata", "beta_features", "connection_overrides", "node_set", "recXelectrode"}};
+const KnownKeys kRunKeys{
+    {"dt", "tstop", "duration", "overwrite_output_dir"},
+    {"tstart", "n_thread", "print_time", "block_run", "block_size", "nsteps_block", "tsteps_block",
+     "precise_times", "allow_offgrid_spikes", "spike_threshold", "dL", "save_state", "random_seed",
+     "integration_method", "stimulus_seed", "ionchannel_seed", "minis_seed", "synapse_seed", "electrodes_file"}};
+const KnownKeys kOutputKeys{
+    {"output_dir", "log_file", "spikes_file", "spikes_file_csv", "spikes_sort_order", "overwrite_output_dir"},
+    {"spikes_file_nwb", "compression", "cache_to_disk", "log_level", "log_format", "log_to_console",
+     "quiet_simulator", "tmp_dir"}};
+const KnownKeys kNetworksKeys{{"nodes", "edges"}, {"gap_juncs"}};
+const KnownKeys kNodesEntryKeys{{"nodes_file", "node_types_file"}, {"populations"}};
+const KnownKeys kEdgesEntryKeys{{"edges_file", "edge_types_file", "enabled"}, {"populations"}};
+// Entries of the input modules pointsim runs (spike files and IClamp).
+const KnownKeys kInputKeys{
+    {"input_type", "module", "node_set", "enabled", "input_file", "sep", "trial", "amp", "delay", "duration", "file",
+     "separator", "timestamps_column", "amplitudes_column"},
+    {"population", "populations", "default_population", "sweep_id", "downsample", "sweep_window", "section_name",
+     "section_index", "section_dist", "gids", "random_seed", "electrode_file"}};
+// Entries of the report modules pointsim runs (multimeters, weight recorders).
+const KnownKeys kReportKeys{
+    {"module", "enabled", "cells", "variable_name", "file_name", "tstart", "tstop", "interval", "start_time",
+     "end_time", "dt", "nest_model", "model_template"},
+    {"sections", "buffer", "transform", "to_h5", "delete_dat", "unit", "format", "type", "scaling",
+     "compartments"}};
+
+const std::set<std::string> kSpikeModules = {"sonata", "h5", "hdf5", "csv", "nwb"};
+const std::set<std::string> kReportModulesChecked = {"membrane_report", "multimeter", "multimeter_report",
+                                                     "netcon_report", "weight_recorder"};
+
+// Optimal string alignment distance: edits, with a swap of neighbours as one.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+// The nearest known key, if near enough to be a typo of it.
+std::optional<std::string> closest_key(const std::string& key, const KnownKeys& known) {
+    const std::size_t limit = key.size() <= 3 ? 1 : key.size() <= 6 ? 2 : 3;
+    std::optional<std::string> best;
+    std::size_t best_d = limit + 1;
+    for (const auto* list : {&known.used, &known.ignored})
+        for (const char* k : *list) {
+            const std::size_t d = edit_distance(key, k);
+            if (d < best_d) best_d = d, best = k;
+        }
+    return best;
+}
+
 struct Resolved {
     OJson doc;
     std::map<std::string, fs::path> origin;  // top-level key -> file that provided it
@@ -249,6 +323,27 @@ public:
         return v->get<bool>();
     }
 
+    // Fails on the first key of `obj` that is neither used nor ignored.
+    // `where` names the object in messages ("run", "inputs.spikes", or "" for the top level).
+    void check_keys(const OJson& obj, const std::string& where, const KnownKeys& known) const {
+        for (auto it = obj.begin(); it != obj.end(); ++it) {
+            const std::string& key = it.key();
+            bool ok = false;
+            for (const auto* list : {&known.used, &known.ignored})
+                for (const char* k : *list) ok = ok || key == k;
+            if (ok) continue;
+            std::string msg = "unknown key '" + key + "' " + (where.empty() ? "at the top level" : "in " + where);
+            if (auto hint = closest_key(key, known)) {
+                msg += " (did you mean '" + *hint + "'?)";
+            } else {
+                std::string list;
+                for (const char* k : known.used) list += (list.empty() ? "" : ", ") + std::string(k);
+                msg += " (pointsim reads " + list + ")";
+            }
+            config::fail(file_of(where.empty() ? key : where), msg);
+        }
+    }
+
 private:
     const Resolved& r_;
     fs::path root_;
@@ -268,11 +363,13 @@ void read_networks(const Reader& in, SimulationConfig& cfg) {
     if (!nodes || (nodes->is_array() && nodes->empty()))
         in.fail("networks.nodes",
                 "is missing or empty: could not find any network files, unable to build the network");
+    in.check_keys(*nets, "networks", kNetworksKeys);
     in.expect(nodes->is_array(), *nodes, "networks.nodes", "a list");
     for (std::size_t i = 0; i < nodes->size(); ++i) {
         const std::string at = "networks.nodes[" + std::to_string(i) + "]";
         const OJson& entry = (*nodes)[i];
         in.expect(entry.is_object(), entry, at, "an object");
+        in.check_keys(entry, at, kNodesEntryKeys);
         cfg.nodes.push_back({in.required_string(entry, "nodes_file", at + ".nodes_file"),
                              in.required_string(entry, "node_types_file", at + ".node_types_file")});
     }
@@ -284,6 +381,7 @@ void read_networks(const Reader& in, SimulationConfig& cfg) {
         const std::string at = "networks.edges[" + std::to_string(i) + "]";
         const OJson& entry = (*edges)[i];
         in.expect(entry.is_object(), entry, at, "an object");
+        in.check_keys(entry, at, kEdgesEntryKeys);
         cfg.edges.push_back({in.required_string(entry, "edges_file", at + ".edges_file"),
                              in.required_string(entry, "edge_types_file", at + ".edge_types_file"),
                              in.boolean(entry, "enabled", at + ".enabled").value_or(true)});
@@ -294,6 +392,7 @@ RunParams read_run(const Reader& in) {
     static const OJson kEmpty = OJson::object();
     const OJson* run = in.object(in.doc(), "run", "run");
     if (!run) run = &kEmpty;
+    in.check_keys(*run, "run", kRunKeys);
     RunParams p;
     auto dt = in.number(*run, "dt", "run.dt");
     if (!dt) in.fail("run.dt", "is missing (required)");
@@ -325,6 +424,12 @@ std::vector<Section> read_sections(const Reader& in, const std::string& top,
                 in.fail(at, std::string("does not specify \"") + key + "\" (required)");
             in.string(entry, key, at + "." + key);
         }
+        // Keys are checked for the modules pointsim runs; others fail later
+        // with a message that names the module.
+        const std::string module = entry.at("module").get<std::string>();
+        if (top == "inputs" && (module == "IClamp" || kSpikeModules.count(module)))
+            in.check_keys(entry, at, kInputKeys);
+        if (top == "reports" && kReportModulesChecked.count(module)) in.check_keys(entry, at, kReportKeys);
         out.push_back({it.key(), Json(entry)});
     }
     return out;
@@ -343,6 +448,7 @@ OutputParams read_output(const Reader& in) {
     static const OJson kEmpty = OJson::object();
     const OJson* out = in.object(in.doc(), "output", "output");
     if (!out) out = &kEmpty;
+    in.check_keys(*out, "output", kOutputKeys);
     OutputParams p;
     auto dir = in.string(*out, "output_dir", "output.output_dir");
     if (dir && dir->empty()) in.fail("output.output_dir", "must not be empty");
@@ -390,6 +496,7 @@ SimulationConfig load(const fs::path& path) {
     const Reader in(resolved, cfg.config_path);
 
     cfg.resolved = Json(resolved.doc);
+    in.check_keys(resolved.doc, "", kTopKeys);
     cfg.components = read_components(in);
     read_networks(in, cfg);
     cfg.run = read_run(in);

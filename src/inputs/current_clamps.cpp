@@ -1,4 +1,5 @@
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -43,7 +44,9 @@ std::vector<TimedAmplitude> pulses(const Json& params, const std::string& where,
     const auto delay = number_list(params, "delay", where);
     const auto duration = number_list(params, "duration", where);
     if (amp.size() != delay.size() || amp.size() != duration.size())
-        throw config_error(where + ": current clamp parameters amp, delay, duration must be same length");
+        throw config_error(where + ": current clamp parameters amp, delay, duration must be same length (amp has " +
+                           std::to_string(amp.size()) + ", delay " + std::to_string(delay.size()) + ", duration " +
+                           std::to_string(duration.size()) + ")");
     std::vector<TimedAmplitude> out;
     for (std::size_t i = 0; i < amp.size(); ++i) {
         out.push_back({delay[i], amp[i]});
@@ -66,6 +69,8 @@ std::vector<TimedAmplitude> csv_amplitudes(const Json& params, const std::string
     const std::string sep = params.value("separator", " ");
     const std::string t_col = params.value("timestamps_column", "timestamps");
     const std::string a_col = params.value("amplitudes_column", "amps");
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) throw input_error(file + ": file not found (" + where + ".file)");
     std::ifstream in(file);
     if (!in) throw input_error(file + ": cannot open IClamp csv file (" + where + ".file)");
     auto split = [&](const std::string& line) {

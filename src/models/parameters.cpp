@@ -1,6 +1,7 @@
 #include "models/parameters.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "common/error.hpp"
@@ -61,7 +62,20 @@ void ParamReader::finish(const char* model) const {
 }
 
 void ParamReader::fail(const char* model, const std::string& message) const {
-    throw model_error(set_.source + ": " + model + ": " + message);
+    // NEST's messages name the parameters but not their values: append the
+    // values this parameter set gives to the parameters the message names.
+    auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    std::string given;
+    for (auto it = set_.params.begin(); it != set_.params.end(); ++it) {
+        const std::string& key = it.key();
+        for (auto at = message.find(key); at != std::string::npos; at = message.find(key, at + 1)) {
+            const std::size_t end = at + key.size();
+            if ((at > 0 && is_word(message[at - 1])) || (end < message.size() && is_word(message[end]))) continue;
+            given += (given.empty() ? "" : ", ") + key + " = " + it.value().dump();
+            break;
+        }
+    }
+    throw model_error(set_.source + ": " + model + ": " + message + (given.empty() ? "" : " (given: " + given + ")"));
 }
 
 }  // namespace pointsim::models

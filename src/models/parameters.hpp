@@ -20,7 +20,8 @@ public:
     bool numbers(const char* key, std::vector<double>& values);  // a JSON list of numbers
     // Throws if a key was never asked for.
     void finish(const char* model) const;
-    // Throws Error(Model) "<source>: <model>: <message>".
+    // Throws Error(Model) "<source>: <model>: <message> (given: <key> = <value>, ...)",
+    // with the values this set gives to the parameters the message names.
     [[noreturn]] void fail(const char* model, const std::string& message) const;
 
 private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -23,6 +24,77 @@ std::string fmt_double(double v) {
     return s.str();
 }
 
+
+// ------------------------------------------------------------ memory
+// Memory the run may use: POINTSIM_MEMORY_LIMIT_BYTES when set (tests, and
+// capping a run on a shared machine), else MemAvailable from /proc/meminfo;
+// nothing when neither can be read (then there is no check). `source` says
+// which, for messages.
+std::optional<std::uint64_t> available_memory(std::string& source) {
+    if (const char* env = std::getenv("POINTSIM_MEMORY_LIMIT_BYTES"); env && *env) {
+        const std::string text(env);
+        std::size_t used = 0;
+        unsigned long long v = 0;
+        try {
+            v = std::stoull(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != text.size() || text[0] == '-')
+            throw config_error("environment variable POINTSIM_MEMORY_LIMIT_BYTES = '" + text +
+                               "' is not a whole number of bytes");
+        source = "POINTSIM_MEMORY_LIMIT_BYTES = " + text;
+        return v;
+    }
+    std::ifstream in("/proc/meminfo");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("MemAvailable:", 0) != 0) continue;
+        std::istringstream fields(line.substr(13));
+        unsigned long long kb = 0;
+        std::string unit;
+        if (!(fields >> kb >> unit) || unit != "kB") return std::nullopt;
+        source = "MemAvailable in /proc/meminfo";
+        return static_cast<std::uint64_t>(kb) * 1024;
+    }
+    return std::nullopt;
+}
+
+std::string fmt_bytes(double b) {
+    std::ostringstream s;
+    s.setf(std::ios::fixed);
+    s.precision(1);
+    if (b >= 1e9) s << b / 1e9 << " GB";
+    else if (b >= 1e6) s << b / 1e6 << " MB";
+    else if (b >= 1e3) s << b / 1e3 << " kB";
+    else s << b << " bytes";
+    return s.str();
+}
+
+// Refuses, before allocating, what would not fit in memory: better one clear
+// line than the kernel's OOM killer midway through reading the edges.
+// `held`: bytes this process allocated since the first check, which
+// MemAvailable already accounts for but a fixed limit does not.
+void check_memory(const config::SimulationConfig& cfg, std::uint64_t needed, const std::string& what,
+                  std::uint64_t held = 0) {
+    std::string source;
+    auto available = available_memory(source);
+    if (available && held > 0 && source.rfind("POINTSIM_MEMORY_LIMIT_BYTES", 0) == 0) {
+        available = *available > held ? *available - held : 0;
+        source += ", less " + fmt_bytes(static_cast<double>(held)) + " for the connectivity";
+    }
+    if (!available || needed <= *available) return;
+    throw input_error(cfg.config_path.string() + ": networks.edges: " + what + " needs about " +
+                      fmt_bytes(static_cast<double>(needed)) + " but only " + fmt_bytes(static_cast<double>(*available)) +
+                      " of memory are available (" + source +
+                      "); use more MPI ranks or a machine with more memory");
+}
+
+std::uint64_t spike_channels(const Network& net) {
+    int channels = 1;
+    for (const auto& g : net.groups) channels = std::max(channels, g->spike_channels());
+    return static_cast<std::uint64_t>(channels);
+}
+
 // dynamics_params files are read once per file.
 class ComponentCache {
 public:
@@ -35,9 +107,16 @@ public:
         try {
             doc = Json::parse(in);
         } catch (const Json::parse_error& e) {
-            throw input_error(file.string() + ": invalid JSON: " + e.what());
+            // Drop nlohmann's "[json.exception.parse_error.101] " tag; keep line and column.
+            std::string what = e.what();
+            if (const auto tag_end = what.find("] "); tag_end != std::string::npos) what.erase(0, tag_end + 2);
+            throw input_error(file.string() + ": invalid JSON: " + what);
         }
-        if (!doc.is_object()) throw input_error(file.string() + ": dynamics_params must be a JSON object");
+        if (!doc.is_object()) {
+            std::string got = doc.dump();
+            if (got.size() > 80) got = got.substr(0, 77) + "...";
+            throw input_error(file.string() + ": dynamics_params must be a JSON object, got " + got);
+        }
         return cache_.emplace(file.string(), std::move(doc)).first->second;
     }
 
@@ -400,9 +479,15 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
                               " (edge_type_id " + std::to_string(type_id) + "; empty, NONE and NaN count as missing)");
         const double nsyns = n_has[i] ? n_h5[i] : type.nsyns.value_or(1.0);
         const double weight = *syn_weight * nsyns;
-        if (!std::isfinite(weight))
+        if (!std::isfinite(weight)) {
+            // Say where each factor came from: the h5 group or the edge type.
+            const std::string from_type = " from edge_type_id " + std::to_string(type_id) + " in " +
+                                          ctx.files.edge_types_file.string();
             throw input_error(where + row_label() + ": synaptic weight is " + fmt_double(weight) + " (syn_weight " +
-                              fmt_double(*syn_weight) + " x nsyns " + fmt_double(nsyns) + ")");
+                              fmt_double(*syn_weight) + (w_has[i] ? " from the h5 group" : from_type) + " x nsyns " +
+                              fmt_double(nsyns) + (n_has[i] ? " from the h5 group" : type.nsyns ? from_type : " by default") +
+                              ")");
+        }
         // h5, else CSV, else the synapse JSON, else NEST's default of 1 ms.
         const double delay_ms = d_has[i] ? d_h5[i] : type.delay.value_or(type.json_delay.value_or(1.0));
         if (!std::isfinite(delay_ms)) throw input_error(where + row_label() + ": delay is " + fmt_double(delay_ms));
@@ -410,6 +495,10 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         if (d < 1)
             throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
                               fmt_double(grid.dt_ms) + " ms");
+        if (d >= (Step{1} << Connectivity::kDelayBits))
+            throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is " + std::to_string(d) +
+                              " steps of dt = " + fmt_double(grid.dt_ms) + " ms, longer than pointsim supports (" +
+                              std::to_string((Step{1} << Connectivity::kDelayBits) - 1) + " steps)");
         const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index);
         if (type.plastic) {
             if ((weight >= 0) != (type.stdp.Wmax >= 0))
@@ -570,6 +659,17 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         }
     }
 
+    {
+        // 12 bytes per synapse while building (the word and the source), the
+        // row index and per-source counts, and the input ring buffer with its
+        // fewest slots (the delays are not known yet: checked again below).
+        const std::uint64_t ring = 2 * spike_channels(net) * net.n_neurons() * sizeof(double);
+        const std::uint64_t needed = 12 * rows_to_read + 16 * static_cast<std::uint64_t>(net.n_gids()) + ring;
+        check_memory(cfg, needed,
+                     "the connectivity (" + std::to_string(rows_to_read) + " edge rows x 12 bytes while building, " +
+                         "plus input buffers of at least " + fmt_bytes(static_cast<double>(ring)) + ")");
+    }
+
     ComponentCache components;
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons());
     synapses.reserve(rows_to_read);
@@ -606,6 +706,14 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         c.min_delay = c.size() ? std::min(c.min_delay, *lo) : *lo;
         c.max_delay = std::max(c.max_delay, *hi);
     }
+    // The engine's ring buffer: one slot per step of the longest delay.
+    const auto slots = static_cast<std::uint64_t>(net.connectivity.max_delay) + 1;
+    const std::uint64_t channels = spike_channels(net);
+    check_memory(cfg, slots * channels * net.n_neurons() * sizeof(double),
+                 "the input ring buffer (" + std::to_string(slots) + " slots for delays up to " +
+                     fmt_double(grid.step_to_ms(net.connectivity.max_delay)) + " ms x " + std::to_string(channels) +
+                     " channels x " + std::to_string(net.n_neurons()) + " neurons x 8 bytes)",
+                 8 * static_cast<std::uint64_t>(net.connectivity.size()) + 16 * static_cast<std::uint64_t>(net.n_gids()));
 }
 
 Network build(const config::SimulationConfig& cfg, const TimeGrid& grid) {

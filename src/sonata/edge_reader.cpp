@@ -185,10 +185,12 @@ EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vect
             const auto ds = g->second.kind(a) == h5::Kind::dataset ? g->second.dataset(a) : std::nullopt;
             if (!ds || !ds->is_numeric() || ds->rank() != 1) continue;
             if (range.second >= ds->rows()) {
+                // Name the first edge row whose index is out of range.
+                std::size_t row = 0;
+                while (row + 1 < count && (gids[row] != group || gidx[row] < ds->rows())) ++row;
                 h5::fail(m.pop.file(), m.pop.child_path("edge_group_index"),
-                         "index " + std::to_string(range.second) + " is beyond the " + std::to_string(ds->rows()) +
-                             " rows of " + ds->path() + " (rows " + std::to_string(begin) + ".." +
-                             std::to_string(begin + count) + ")");
+                         "row " + std::to_string(begin + row) + ": index " + std::to_string(gidx[row]) +
+                             " is beyond the " + std::to_string(ds->rows()) + " rows of " + ds->path());
             }
             const auto data = ds->read_double(range.first, range.second - range.first + 1);
             auto& values = b.values[a];

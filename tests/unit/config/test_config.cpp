@@ -182,7 +182,7 @@ TEST_F(ConfigTest, NetworkAndSimulationSplitAndChildWins) {
                      "edges": [{"edges_file": "../shared/e.h5", "edge_types_file": "/abs/e.csv"}]},
         "components": {"point_neuron_models_dir": "models"},
         "target_simulator": "from_network",
-        "only_network": 1
+        "metadata": {"only": "network"}
     })");
     write("sim/simulation_config.json", R"({
         "run": {"dt": 0.25, "tstop": 100.0},
@@ -194,14 +194,14 @@ TEST_F(ConfigTest, NetworkAndSimulationSplitAndChildWins) {
         "network": "circuit/circuit_config.json",
         "simulation": "$BASE/sim/simulation_config.json",
         "run": {"dt": 1.0},
-        "only_root": true
+        "conditions": {"celsius": 34.0}
     })");
     Json doc = resolve_file(root);
     EXPECT_EQ(doc["run"]["dt"], 0.25);                          // child wins, whole "run" replaced
     EXPECT_FALSE(doc["run"].contains("overwrite_output_dir"));  // shallow merge
     EXPECT_EQ(doc["target_simulator"], "from_simulation");      // simulation merged after network
-    EXPECT_EQ(doc["only_root"], true);
-    EXPECT_EQ(doc["only_network"], 1);
+    EXPECT_EQ(doc["conditions"]["celsius"], 34.0);   // root only
+    EXPECT_EQ(doc["metadata"]["only"], "network");  // network only
     EXPECT_EQ(doc["network"], p("circuit/circuit_config.json"));
     EXPECT_EQ(doc["simulation"], p("sim/simulation_config.json"));
     EXPECT_FALSE(doc.contains("manifest"));
@@ -511,12 +511,12 @@ TEST_F(ConfigTest, NodeSetsFromFileOrInline) {
 
 TEST_F(ConfigTest, ComponentsAndResolvedDocument) {
     auto cfg = write_config(R"("components": {"point_neuron_models_dir": "models/cells", "synaptic_models_dir": "/syn",
-                                              "flag": false}, "extra": {"k": 1})");
+                                              "flag": false}, "metadata": {"k": 1})");
     SimulationConfig c = load(cfg);
     EXPECT_EQ(c.components.size(), 2u);
     EXPECT_EQ(c.components.at("point_neuron_models_dir"), p("models/cells"));
     EXPECT_EQ(c.components.at("synaptic_models_dir"), "/syn");
-    EXPECT_EQ(c.resolved["extra"]["k"], 1);
+    EXPECT_EQ(c.resolved["metadata"]["k"], 1);  // kept in the resolved document
     EXPECT_EQ(c.resolved["networks"]["nodes"][0]["nodes_file"], p("n.h5"));
 }
 
