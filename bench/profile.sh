@@ -56,6 +56,8 @@ grep -A 12 'Summary' "$out/log.txt" | sed 's/^.*\[info\] /  /' >&2
 perf report -i "$work/perf.data" --no-children --percent-limit 1 --stdio -g none 2>/dev/null > "$work/perf-report.txt"
 echo "== top functions (self time, % of all samples)"
 grep '^ ' "$work/perf-report.txt" | head -30
+echo "== self time by binary/library (libhdf5* = HDF5 reads, [kernel.kallsyms] = system calls, page faults)"
+perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep '^ ' | head -8
 
 rm -rf "$out"
 if [ "$generated" = 1 ] && [ "$keep" = 0 ]; then rm -rf "$circuit"; fi

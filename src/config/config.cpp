@@ -53,7 +53,7 @@ OJson read_json(const fs::path& file, const std::string& context) {
     if (!in) fail(file, "cannot be opened for reading" + suffix);
     try {
         return OJson::parse(in);
-    } catch (const OJson::parse_error& e) {
+    } catch (const OJson::exception& e) {  // parse_error, and out_of_range for a number too large (1e999)
         // Drop nlohmann's "[json.exception.parse_error.101] " tag; keep line and column.
         std::string what = e.what();
         auto tag_end = what.find("] ");

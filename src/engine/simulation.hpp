@@ -57,7 +57,8 @@ private:
     // A postsynaptic spike enters the neuron's trace history (NEST ArchivingNode::set_spiketime).
     void archive_spike(std::uint32_t flat, Step stamp);
     double k_minus(std::uint32_t flat, double t) const;
-    double* slot(Step step, int channel) { return &ring_[((step % n_slots_) * n_channels_ + channel) * n_neurons_]; }
+    // data() + offset, not &ring_[offset]: a rank may own no neurons, and the ring is then empty.
+    double* slot(Step step, int channel) { return ring_.data() + ((step % n_slots_) * n_channels_ + channel) * n_neurons_; }
 
     network::Network& net_;
     std::vector<inputs::StampedSpike> virtual_spikes_;

@@ -106,7 +106,7 @@ public:
         Json doc;
         try {
             doc = Json::parse(in);
-        } catch (const Json::parse_error& e) {
+        } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number too large (1e999)
             // Drop nlohmann's "[json.exception.parse_error.101] " tag; keep line and column.
             std::string what = e.what();
             if (const auto tag_end = what.find("] "); tag_end != std::string::npos) what.erase(0, tag_end + 2);

@@ -307,6 +307,16 @@ TEST_F(ConfigTest, BadJsonNamesFileLineAndColumn) {
     EXPECT_EQ(msg.find("[json.exception"), std::string::npos) << msg;
 }
 
+TEST_F(ConfigTest, NumberTooLargeIsInvalidJsonNotACrash) {
+    // Found by fuzz_config: nlohmann reports a number it cannot hold (1e999)
+    // with out_of_range, not parse_error; it escaped read_json as an internal error.
+    auto cfg = write("big.json", "{\"run\": {\"dt\": 1e999}}");
+    std::string msg = error_of([&] { resolve_file(cfg); });
+    EXPECT_EQ(msg.rfind(cfg.string() + ": invalid JSON", 0), 0u) << msg;
+    EXPECT_HAS(msg, "1e999");
+    EXPECT_EQ(msg.find("[json.exception"), std::string::npos) << msg;
+}
+
 TEST_F(ConfigTest, MissingFileNamesAbsolutePath) {
     const fs::path before = fs::current_path();
     fs::current_path(dir_);

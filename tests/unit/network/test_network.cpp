@@ -136,6 +136,20 @@ TEST_F(CircuitTest, UnknownNeuronModelIsAnError) {
     EXPECT_CONTAINS(msg, "cortex_node_types.csv");
 }
 
+TEST_F(CircuitTest, DynamicsParamsNumberTooLargeIsAnInputError) {
+    // Found by fuzz_config in the same JSON reading: nlohmann reports a number
+    // it cannot hold (1e999) with out_of_range, not parse_error; it escaped
+    // as an internal error instead of a message naming the file.
+    text_file("cell_models/big.json", "{\"tau_m\": 1e999}");
+    text_file("cortex_node_types.csv",
+              "node_type_id model_type model_template dynamics_params\n100 point_process nest:iaf_psc_alpha big.json\n"
+              "101 point_process nest:iaf_psc_alpha NONE\n102 point_process nest:iaf_psc_alpha NONE\n");
+    const std::string msg = error_of([&] { build(base_config()); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "big.json: invalid JSON");
+    EXPECT_CONTAINS(msg, "1e999");
+    EXPECT_EQ(msg.find("[json.exception"), std::string::npos) << msg;
+}
+
 TEST_F(CircuitTest, DuplicatePopulationIsAnError) {
     const std::string msg = error_of([&] { build(base_config({"cortex", "lgn", "cortex"})); }, ErrorKind::Input);
     EXPECT_CONTAINS(msg, "cortex");
