@@ -38,8 +38,13 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$root/.ci/lsan.supp:print_suppressions=0"
 
 cd "$BUILD_DIR"
+rm -f Testing/Temporary/LastTest.log*
 status=0
 ctest --output-on-failure -j"$(nproc)" --timeout 2400 ${SANITIZE_EXCLUDE:+-E "$SANITIZE_EXCLUDE"} || status=$?
+if [ ! -f Testing/Temporary/LastTest.log ]; then
+  echo "sanitizers: ctest did not finish (no Testing/Temporary/LastTest.log)"
+  exit 1
+fi
 [ -z "$SANITIZE_EXCLUDE" ] || echo "sanitizers: skipped tests matching '$SANITIZE_EXCLUDE'"
 
 reports=$(find "$logs" -type f | sort)

@@ -92,6 +92,10 @@ std::vector<StampedSpike> load_spike_inputs(const config::SimulationConfig& cfg,
                     throw input_error(file + ": spike " + std::to_string(k) + " of node " +
                                       std::to_string(list->node_ids[k]) + " has time " + std::to_string(t) +
                                       " ms; spike times must be > 0");
+                // Later than one step past tstop: never emitted. Checked before the conversion,
+                // which overflows for huge times (1e300, inf) into a negative stamp, i.e. a
+                // write before the start of the ring buffer.
+                if (t > grid.step_to_ms(grid.n_steps + 1)) continue;
                 const Step stamp = grid.spike_time_to_stamp(t);
                 if (stamp > grid.n_steps) continue;  // never emitted before tstop
                 spikes.push_back({stamp, pop->gid_of_row(*row)});

@@ -3,6 +3,7 @@
 // temporary directory and on the real examples.
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,18 @@ TEST_F(InputsTest, SpikeTimesRoundUpToTheGridAndLateSpikesAreDropped) {
     // 10.01 -> 101 (ceil); 1.0004 -> 11 (tics truncated, then ceil); on-grid times keep their step;
     // 100.0 = tstop -> 1000 (kept); 100.05 -> 1001 and 250 -> 2500 are after tstop; 0.0001 -> 1.
     EXPECT_EQ(pairs(s), (Pairs{{1, 7}, {3, 5}, {11, 6}, {50, 7}, {101, 5}, {1000, 5}}));
+}
+
+TEST_F(InputsTest, HugeAndInfiniteSpikeTimesAreDroppedLikeOtherLateSpikes) {
+    // Found in the sanitizer/fuzzing work (the readers accept these values):
+    // 1e300 or inf ms overflowed the conversion to a time stamp into a
+    // negative step, whose delivery wrote before the start of the ring
+    // buffer. Such spikes come after tstop and are dropped like the others.
+    write_spikes_h5(path("s.h5"), {SpikePop{"lgn", {10, 11, 12, 10}, {1e300, std::numeric_limits<double>::infinity(),
+                                                                     1e19, 100.0}}});
+    EXPECT_EQ(pairs(spikes({{"in", spike_input(path("s.h5"))}})), (Pairs{{1000, 5}}));
+    text_file("s.csv", "timestamps population node_ids\n1e300 lgn 10\ninf lgn 11\n2.0 lgn 12\n");
+    EXPECT_EQ(pairs(spikes({{"in", spike_input(path("s.csv"), "lgn", "csv")}})), (Pairs{{20, 7}}));
 }
 
 TEST_F(InputsTest, SpikesAreSortedByStampThenGidAndDuplicatesKept) {
