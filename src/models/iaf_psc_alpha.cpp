@@ -22,6 +22,43 @@ struct AlphaProps {
     Step refractory_counts;
 };
 
+// One step of neurons [begin, end), which share the parameters p (NEST's
+// iaf_psc_alpha::update for one lag). Returns the number that fired and
+// marks them in spiked[]. Branch-free with restrict parameters (GCC honours
+// restrict on parameters, not on locals) so that the compiler vectorises it;
+// SSE2 has no 64-bit integer compare, hence the refractory count as a
+// double, and the selects need -fno-trapping-math (src/models/CMakeLists.txt).
+// The arithmetic is NEST's, in NEST's order (no reassociation, no FMA);
+// V computed for a refractory neuron is discarded.
+double advance(const AlphaProps& props, std::size_t begin, std::size_t end, const double* __restrict w_ex,
+               const double* __restrict w_in, const double* __restrict y0_next, double* __restrict y3v,
+               double* __restrict y0v, double* __restrict I_ex, double* __restrict dI_ex, double* __restrict I_in,
+               double* __restrict dI_in, double* __restrict r, double* __restrict spiked) {
+    const AlphaProps p = props;
+    const double refractory = static_cast<double>(p.refractory_counts);
+    double n_spiked = 0.0;
+    for (std::size_t i = begin; i < end; ++i) {
+        const double dIex = dI_ex[i], Iex = I_ex[i], dIin = dI_in[i], Iin = I_in[i], y3_old = y3v[i];
+        double y3 = p.P30 * (y0v[i] + p.I_e) + p.P31_ex * dIex + p.P32_ex * Iex + p.P31_in * dIin + p.P32_in * Iin +
+                    p.expm1_tau_m * y3_old + y3_old;
+        y3 = y3 < p.LowerBound ? p.LowerBound : y3;
+        const double ri = r[i];
+        const double ri_next = ri - 1.0;
+        y3 = ri == 0.0 ? y3 : y3_old;
+        I_ex[i] = p.P21_ex * dIex + p.P22_ex * Iex;
+        dI_ex[i] = dIex * p.P11_ex + p.EPSCInit * w_ex[i];
+        I_in[i] = p.P21_in * dIin + p.P22_in * Iin;
+        dI_in[i] = dIin * p.P11_in + p.IPSCInit * w_in[i];
+        const bool fire = y3 >= p.Theta;
+        r[i] = fire ? refractory : (ri == 0.0 ? 0.0 : ri_next);
+        y3v[i] = fire ? p.V_reset : y3;
+        y0v[i] = y0_next[i];
+        spiked[i] = fire ? 1.0 : 0.0;
+        n_spiked += spiked[i];
+    }
+    return n_spiked;
+}
+
 class IafPscAlpha final : public NeuronGroup {
 public:
     IafPscAlpha(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
@@ -66,8 +103,13 @@ public:
         type_.assign(set_of_neuron.begin(), set_of_neuron.end());
         y3_.resize(n); y0_.assign(n, 0.0);
         I_ex_.assign(n, 0.0); dI_ex_.assign(n, 0.0); I_in_.assign(n, 0.0); dI_in_.assign(n, 0.0);
-        r_.assign(n, 0);
+        r_.assign(n, 0.0);
+        spiked_.assign(n, 0.0);
         for (std::size_t i = 0; i < n; ++i) y3_[i] = y3_init[type_[i]];
+        for (std::size_t i = 0; i < n; ++i) {
+            if (runs_.empty() || runs_.back().type != type_[i]) runs_.push_back({i, i, type_[i]});
+            runs_.back().end = i + 1;
+        }
     }
 
     static constexpr const char* model_name = "iaf_psc_alpha";
@@ -80,31 +122,15 @@ public:
     }
 
     void update(const double* const* spike_in, const double* current_in, std::vector<std::uint32_t>& fired) override {
-        const double* w_ex = spike_in[0];
-        const double* w_in = spike_in[1];
-        const std::size_t n = size();
-        for (std::size_t i = 0; i < n; ++i) {
-            const AlphaProps& p = props_[type_[i]];
-            if (r_[i] == 0) {
-                double y3 = y3_[i];
-                y3 = p.P30 * (y0_[i] + p.I_e) + p.P31_ex * dI_ex_[i] + p.P32_ex * I_ex_[i] + p.P31_in * dI_in_[i] +
-                     p.P32_in * I_in_[i] + p.expm1_tau_m * y3 + y3;
-                y3_[i] = (y3 < p.LowerBound ? p.LowerBound : y3);
-            } else {
-                --r_[i];
-            }
-            I_ex_[i] = p.P21_ex * dI_ex_[i] + p.P22_ex * I_ex_[i];
-            dI_ex_[i] *= p.P11_ex;
-            dI_ex_[i] += p.EPSCInit * w_ex[i];
-            I_in_[i] = p.P21_in * dI_in_[i] + p.P22_in * I_in_[i];
-            dI_in_[i] *= p.P11_in;
-            dI_in_[i] += p.IPSCInit * w_in[i];
-            if (y3_[i] >= p.Theta) {
-                r_[i] = p.refractory_counts;
-                y3_[i] = p.V_reset;
-                fired.push_back(static_cast<std::uint32_t>(i));
-            }
-            y0_[i] = current_in[i];
+        double n_spiked = 0.0;
+        for (const TypeRun& run : runs_)
+            n_spiked += advance(props_[run.type], run.begin, run.end, spike_in[0], spike_in[1], current_in, y3_.data(),
+                                y0_.data(), I_ex_.data(), dI_ex_.data(), I_in_.data(), dI_in_.data(), r_.data(),
+                                spiked_.data());
+        if (n_spiked > 0.0) {
+            const std::size_t n = size();
+            for (std::size_t i = 0; i < n; ++i)
+                if (spiked_[i] != 0.0) fired.push_back(static_cast<std::uint32_t>(i));
         }
     }
 
@@ -125,7 +151,15 @@ private:
     std::vector<AlphaProps> props_;
     std::vector<std::uint32_t> type_;
     std::vector<double> y3_, y0_, I_ex_, dI_ex_, I_in_, dI_in_;
-    std::vector<Step> r_;
+    std::vector<double> r_;       // refractory steps left (whole numbers)
+    std::vector<double> spiked_;  // 1 if fired in this step (scanned only when one did)
+    // Consecutive neurons with the same parameter set: BMTK numbers nodes
+    // type by type, so a group is usually a few long runs.
+    struct TypeRun {
+        std::size_t begin, end;
+        std::uint32_t type;
+    };
+    std::vector<TypeRun> runs_;
 };
 
 }  // namespace

@@ -17,6 +17,34 @@ struct DeltaProps {
     Step refractory_counts;
 };
 
+// One step of neurons [begin, end), which share the parameters p and drop
+// spikes that arrive while refractory (refractory_input false, NEST's
+// default). Returns the number that fired and marks them in spiked[].
+// Branch-free with restrict parameters so that it vectorises, as
+// iaf_psc_alpha's (see there); same arithmetic and order as NEST.
+double advance(const DeltaProps& props, std::size_t begin, std::size_t end, const double* __restrict spikes,
+               const double* __restrict y0_next, double* __restrict y3v, double* __restrict y0v,
+               double* __restrict r, double* __restrict spiked) {
+    const DeltaProps p = props;
+    const double refractory = static_cast<double>(p.refractory_counts);
+    double n_spiked = 0.0;
+    for (std::size_t i = begin; i < end; ++i) {
+        const double y3_old = y3v[i];
+        double y3 = p.P30 * (y0v[i] + p.I_e) + p.P33 * y3_old + spikes[i];
+        y3 = y3 < p.V_min ? p.V_min : y3;
+        const double ri = r[i];
+        const double ri_next = ri - 1.0;
+        y3 = ri == 0.0 ? y3 : y3_old;
+        const bool fire = y3 >= p.V_th;
+        r[i] = fire ? refractory : (ri == 0.0 ? 0.0 : ri_next);
+        y3v[i] = fire ? p.V_reset : y3;
+        y0v[i] = y0_next[i];
+        spiked[i] = fire ? 1.0 : 0.0;
+        n_spiked += spiked[i];
+    }
+    return n_spiked;
+}
+
 class IafPscDelta final : public NeuronGroup {
 public:
     IafPscDelta(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
@@ -56,8 +84,13 @@ public:
         y3_.resize(n);
         y0_.assign(n, 0.0);
         refr_spikes_.assign(n, 0.0);
-        r_.assign(n, 0);
+        r_.assign(n, 0.0);
+        spiked_.assign(n, 0.0);
         for (std::size_t i = 0; i < n; ++i) y3_[i] = y3_init[type_[i]];
+        for (std::size_t i = 0; i < n; ++i) {
+            if (runs_.empty() || runs_.back().type != type_[i]) runs_.push_back({i, i, type_[i]});
+            runs_.back().end = i + 1;
+        }
     }
 
     static constexpr const char* model_name = "iaf_psc_delta";
@@ -70,28 +103,19 @@ public:
     }
 
     void update(const double* const* spike_in, const double* current_in, std::vector<std::uint32_t>& fired) override {
-        const double* spikes = spike_in[0];
-        const std::size_t n = size();
-        for (std::size_t i = 0; i < n; ++i) {
-            const DeltaProps& p = props_[type_[i]];
-            if (r_[i] == 0) {
-                y3_[i] = p.P30 * (y0_[i] + p.I_e) + p.P33 * y3_[i] + spikes[i];
-                if (p.refractory_input && refr_spikes_[i] != 0.0) {
-                    y3_[i] += refr_spikes_[i];
-                    refr_spikes_[i] = 0.0;
-                }
-                y3_[i] = (y3_[i] < p.V_min ? p.V_min : y3_[i]);
-            } else {
-                // Spikes during refractoriness are dropped, or kept decayed to its end.
-                if (p.refractory_input) refr_spikes_[i] += spikes[i] * std::exp(-r_[i] * h_ / p.tau_m);
-                --r_[i];
-            }
-            if (y3_[i] >= p.V_th) {
-                r_[i] = p.refractory_counts;
-                y3_[i] = p.V_reset;
-                fired.push_back(static_cast<std::uint32_t>(i));
-            }
-            y0_[i] = current_in[i];
+        double n_spiked = 0.0;
+        for (const TypeRun& run : runs_) {
+            const DeltaProps& p = props_[run.type];
+            if (!p.refractory_input)
+                n_spiked += advance(p, run.begin, run.end, spike_in[0], current_in, y3_.data(), y0_.data(), r_.data(),
+                                    spiked_.data());
+            else
+                n_spiked += advance_keeping_refractory_input(p, run.begin, run.end, spike_in[0], current_in);
+        }
+        if (n_spiked > 0.0) {
+            const std::size_t n = size();
+            for (std::size_t i = 0; i < n; ++i)
+                if (spiked_[i] != 0.0) fired.push_back(static_cast<std::uint32_t>(i));
         }
     }
 
@@ -103,11 +127,47 @@ public:
     double get(std::size_t, std::size_t i) const override { return y3_[i] + props_[type_[i]].E_L; }
 
 private:
+    // refractory_input true: spikes that arrive while refractory are kept,
+    // decayed to its end, and added when it ends (NEST's branch, kept as is).
+    double advance_keeping_refractory_input(const DeltaProps& p, std::size_t begin, std::size_t end,
+                                            const double* spikes, const double* current_in) {
+        double n_spiked = 0.0;
+        for (std::size_t i = begin; i < end; ++i) {
+            if (r_[i] == 0.0) {
+                y3_[i] = p.P30 * (y0_[i] + p.I_e) + p.P33 * y3_[i] + spikes[i];
+                if (refr_spikes_[i] != 0.0) {
+                    y3_[i] += refr_spikes_[i];
+                    refr_spikes_[i] = 0.0;
+                }
+                y3_[i] = (y3_[i] < p.V_min ? p.V_min : y3_[i]);
+            } else {
+                refr_spikes_[i] += spikes[i] * std::exp(-r_[i] * h_ / p.tau_m);
+                r_[i] -= 1.0;
+            }
+            spiked_[i] = 0.0;
+            if (y3_[i] >= p.V_th) {
+                r_[i] = static_cast<double>(p.refractory_counts);
+                y3_[i] = p.V_reset;
+                spiked_[i] = 1.0;
+                n_spiked += 1.0;
+            }
+            y0_[i] = current_in[i];
+        }
+        return n_spiked;
+    }
+
     double h_;
     std::vector<DeltaProps> props_;
     std::vector<std::uint32_t> type_;
     std::vector<double> y3_, y0_, refr_spikes_;
-    std::vector<Step> r_;
+    std::vector<double> r_;       // refractory steps left (whole numbers; a double so that the loop vectorises)
+    std::vector<double> spiked_;  // 1 if fired in this step
+    // Consecutive neurons with the same parameter set (BMTK numbers nodes type by type).
+    struct TypeRun {
+        std::size_t begin, end;
+        std::uint32_t type;
+    };
+    std::vector<TypeRun> runs_;
 };
 
 }  // namespace
