@@ -132,8 +132,9 @@ std::vector<Problem> check_config(const fs::path& path) {
             if (pop.is_virtual || pop.size() == 0) continue;
             auto runs = type_runs(pop);
             if (runs.size() > kMaxRunsPerPopulation) runs = {{pop.first_gid, pop.first_gid + pop.size()}};
-            for (const auto& [begin, end] : runs) {
-                if (!c.attempt([&] { network::create_neuron_groups(cfg, *grid, net, begin, end); }))
+            for (const auto& run : runs) {
+                // run.first/second, not a structured binding: clang 14 cannot capture those.
+                if (!c.attempt([&] { network::create_neuron_groups(cfg, *grid, net, run.first, run.second); }))
                     net.group_offset.resize(net.groups.size());  // a failed call may leave one extra offset
             }
         }

@@ -12,7 +12,7 @@ cp -r "$circuit" "$work/circuit"
 rm -rf "$work/circuit/output"
 printf '{"tau_m": -10.0}\n' > "$work/circuit/components/cell_models/iaf_psc_alpha_inh.json"
 start=$(date +%s)
-timeout $(( 120 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --oversubscribe --allow-run-as-root -np 2 "$pointsim" run "$work/circuit/config.json" \
+timeout $(( 120 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --bind-to none --oversubscribe --allow-run-as-root -np 2 "$pointsim" run "$work/circuit/config.json" \
   --output-dir "$work/out" -q 2> "$work/stderr"
 code=$?
 echo "exit code $code after $(( $(date +%s) - start )) s"

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Runs CONFIG once as a plain process and once under mpirun with NP ranks,
-# then checks that the outputs are identical (and match the NEST reference
-# spikes when REFERENCE is given), and that the ranks together read each
-# synapse's edge row exactly once.
-# usage: run_case.sh POINTSIM COMPARE CONFIG NP WORKDIR [REFERENCE_SPIKES_H5]
+# Runs CONFIG under mpirun with NP ranks and checks that the outputs are
+# identical to those of the plain process in SERIAL_DIR (written once per
+# circuit by the test mpi.<circuit>.serial, a CTest fixture) and match the
+# NEST reference spikes when REFERENCE is given, and that the ranks together
+# read each synapse's edge row exactly once.
+# usage: run_case.sh POINTSIM COMPARE CONFIG NP WORKDIR SERIAL_DIR [REFERENCE_SPIKES_H5]
 # POINTSIM_TIMEOUT_SCALE (default 1) multiplies the time limit (sanitizer builds).
 set -euo pipefail
-pointsim=$1 compare=$2 config=$3 np=$4 work=$5 reference=${6:-}
+pointsim=$1 compare=$2 config=$3 np=$4 work=$5 serial=$6 reference=${7:-}
 rm -rf "$work"
 mkdir -p "$work"
-"$pointsim" run "$config" --output-dir "$work/serial" -q
-timeout $(( 300 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --oversubscribe --allow-run-as-root -np "$np" "$pointsim" run "$config" --output-dir "$work/mpi" -q
-"$compare" "$work/serial" "$work/mpi" ${reference:+"$reference"}
+[ -f "$serial/spikes.h5" ] || { echo "no plain-process run in $serial (the fixture test did not run)"; exit 1; }
+# --bind-to none: Open MPI binds rank 0 of every job to core 0, so tests run in
+# parallel by ctest -j would all share one core.
+timeout $(( 300 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --bind-to none --oversubscribe --allow-run-as-root -np "$np" "$pointsim" run "$config" --output-dir "$work/mpi" -q
+"$compare" "$serial" "$work/mpi" ${reference:+"$reference"}
 # Rank 0 writes files byte-identical to the single-process run's.
-for f in "$work"/serial/*.h5 "$work"/serial/*.csv; do
+for f in "$serial"/*.h5 "$serial"/*.csv; do
   [ -e "$f" ] || continue
   cmp -s "$f" "$work/mpi/$(basename "$f")" || { echo "$(basename "$f") differs byte for byte"; exit 1; }
 done
