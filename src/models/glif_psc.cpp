@@ -1,6 +1,7 @@
 // nest::glif_psc (NEST 3.x models/glif_psc.cpp): the Allen Institute's
 // generalized LIF models GLIF1..GLIF5, chosen by three flags, with alpha
 // PSCs on receptor ports 1..n (one per tau_syn), bit for bit.
+#include <algorithm>
 #include <cmath>
 
 #include "models/iaf_propagator.hpp"
@@ -36,6 +37,68 @@ struct GlifState {
     Step refractory_steps = 0;
 };
 
+// Vectorisable phases of one step of a run of neurons [begin, end) that
+// share a parameter set. Each is a plain loop over neurons with restrict
+// parameters (GCC honours restrict on parameters only) and selects instead
+// of branches (-fno-trapping-math, src/models/CMakeLists.txt). Values
+// computed for refractory neurons are discarded by the selects; every
+// neuron's own arithmetic is NEST's, in NEST's order.
+
+// active[i] = 1 if neuron i is not refractory; decays threshold_spike of active neurons.
+void glif_begin_step(std::size_t begin, std::size_t end, bool has_theta_spike, double theta_spike_decay_rate,
+                     const double* __restrict refractory, double* __restrict active,
+                     double* __restrict threshold_spike, double* __restrict asc_sum) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const bool on = refractory[i] == 0.0;
+        active[i] = on ? 1.0 : 0.0;
+        const double decayed = threshold_spike[i] * theta_spike_decay_rate;
+        threshold_spike[i] = (on && has_theta_spike) ? decayed : threshold_spike[i];
+        asc_sum[i] = 0.0;
+    }
+}
+
+// One after-spike current a: its share of the sum, then its decay (active neurons only).
+void glif_asc(std::size_t begin, std::size_t end, double stable_coeff, double decay_rate,
+              const double* __restrict active, double* __restrict asc, double* __restrict asc_sum) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const double c = asc[i], sum_old = asc_sum[i];
+        const double sum = sum_old + (stable_coeff * c);
+        const double decayed = c * decay_rate;
+        const bool on = active[i] != 0.0;
+        asc_sum[i] = on ? sum : sum_old;
+        asc[i] = on ? decayed : c;
+    }
+}
+
+// U from the old V, the current and the after-spike currents; I_syn starts at 0.
+void glif_membrane(std::size_t begin, std::size_t end, double P33, double P30, const double* __restrict v,
+                   const double* __restrict I, const double* __restrict asc_sum, double* __restrict U_new,
+                   double* __restrict I_syn_new) {
+    for (std::size_t i = begin; i < end; ++i) {
+        U_new[i] = v[i] * P33 + (I[i] + asc_sum[i]) * P30;
+        I_syn_new[i] = 0.0;
+    }
+}
+
+// Receptor port r's PSC terms added to U and I_syn (ports in increasing order, as NEST).
+void glif_receptor_into_u(std::size_t begin, std::size_t end, double P31, double P32, const double* __restrict y1,
+                          const double* __restrict y2, double* __restrict U_new, double* __restrict I_syn_new) {
+    for (std::size_t i = begin; i < end; ++i) {
+        U_new[i] += P31 * y1[i] + P32 * y2[i];
+        I_syn_new[i] += y2[i];
+    }
+}
+
+// Receptor port r's alpha PSC advanced by one step, with this step's spikes.
+void glif_receptor_advance(std::size_t begin, std::size_t end, double P11, double P21, double P22, double PSCInit,
+                           const double* __restrict spikes, double* __restrict y1, double* __restrict y2) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const double a = y1[i];
+        y2[i] = P21 * a + P22 * y2[i];
+        y1[i] = a * P11 + PSCInit * spikes[i];
+    }
+}
+
 class GlifPsc final : public NeuronGroup {
 public:
     static constexpr const char* model_name = "glif_psc";
@@ -45,11 +108,28 @@ public:
         for (const auto& set : sets) {
             auto [props, state] = lower(set, grid);
             max_receptors_ = std::max(max_receptors_, props.n_receptors());
+            max_asc_ = std::max(max_asc_, state.ASCurrents.size());
             props_.push_back(std::move(props));
             initial.push_back(std::move(state));
         }
         type_.assign(set_of_neuron.begin(), set_of_neuron.end());
-        for (auto t : type_) state_.push_back(initial[t]);
+        const std::size_t n = type_.size();
+        for (auto* v : {&U_, &threshold_, &threshold_spike_, &threshold_voltage_, &I_, &I_syn_, &ASCurrents_sum_,
+                        &refractory_, &active_, &asc_sum_, &U_new_, &I_syn_new_})
+            v->assign(n, 0.0);
+        ASCurrents_.assign(max_asc_, std::vector<double>(n, 0.0));
+        y1_.assign(max_receptors_, std::vector<double>(n, 0.0));
+        y2_.assign(max_receptors_, std::vector<double>(n, 0.0));
+        for (std::size_t i = 0; i < n; ++i) {
+            const GlifState& s = initial[type_[i]];
+            U_[i] = s.U; threshold_[i] = s.threshold; threshold_spike_[i] = s.threshold_spike;
+            threshold_voltage_[i] = s.threshold_voltage; I_[i] = s.I; I_syn_[i] = s.I_syn;
+            ASCurrents_sum_[i] = s.ASCurrents_sum; refractory_[i] = static_cast<double>(s.refractory_steps);
+            for (std::size_t a = 0; a < s.ASCurrents.size(); ++a) ASCurrents_[a][i] = s.ASCurrents[a];
+            for (std::size_t r = 0; r < s.y1.size(); ++r) { y1_[r][i] = s.y1[r]; y2_[r][i] = s.y2[r]; }
+            if (runs_.empty() || runs_.back().type != type_[i]) runs_.push_back({i, i, type_[i]});
+            runs_.back().end = i + 1;
+        }
     }
 
     const char* model() const override { return model_name; }
@@ -65,62 +145,30 @@ public:
         return receptor - 1;
     }
 
+    // NEST's glif_psc::update for one lag, in phases over runs of neurons with
+    // one parameter set: the per-neuron loops vectorise, and only the
+    // threshold test (rare spikes, adapting threshold) runs neuron by neuron.
     void update(const double* const* spike_in, const double* current_in, std::vector<std::uint32_t>& fired) override {
-        const std::size_t n = size();
-        for (std::size_t i = 0; i < n; ++i) {
-            const GlifProps& p = props_[type_[i]];
-            GlifState& s = state_[i];
-            const double v_old = s.U;
-            if (s.refractory_steps == 0) {
-                if (p.has_theta_spike) s.threshold_spike = s.threshold_spike * p.theta_spike_decay_rate;
-                s.ASCurrents_sum = 0.0;
-                if (p.has_asc) {
-                    for (std::size_t a = 0; a < s.ASCurrents.size(); ++a) {
-                        s.ASCurrents_sum += (p.asc_stable_coeff[a] * s.ASCurrents[a]);
-                        s.ASCurrents[a] = s.ASCurrents[a] * p.asc_decay_rates[a];
-                    }
-                }
-                s.U = v_old * p.P33 + (s.I + s.ASCurrents_sum) * p.P30;
-                s.I_syn = 0.0;
-                for (std::size_t r = 0; r < p.n_receptors(); ++r) {
-                    s.U += p.P31[r] * s.y1[r] + p.P32[r] * s.y2[r];
-                    s.I_syn += s.y2[r];
-                }
-                if (p.has_theta_voltage) {
-                    const double beta = (s.I + s.ASCurrents_sum) / p.G;
-                    s.threshold_voltage =
-                        p.phi * (v_old - beta) * p.potential_decay_rate +
-                        p.theta_voltage_decay_rate_inverse * (s.threshold_voltage - p.phi * (v_old - beta) - p.abpara_ratio_voltage * beta) +
-                        p.abpara_ratio_voltage * beta;
-                }
-                s.threshold = s.threshold_spike + s.threshold_voltage + p.th_inf;
-                if (s.U > s.threshold) {  // strictly greater, unlike the iaf models
-                    s.refractory_steps = p.refractory_counts;
-                    if (p.has_asc) {
-                        for (std::size_t a = 0; a < s.ASCurrents.size(); ++a)
-                            s.ASCurrents[a] = p.asc_amps[a] + s.ASCurrents[a] * p.asc_refractory_decay_rates[a];
-                    }
-                    if (!p.has_theta_spike) {
-                        s.U = p.V_reset;
-                    } else {
-                        s.U = p.voltage_reset_fraction * v_old + p.voltage_reset_add;
-                        s.threshold_spike = s.threshold_spike * p.theta_spike_refractory_decay_rate + p.th_spike_add;
-                        s.threshold = s.threshold_spike + s.threshold_voltage + p.th_inf;
-                    }
-                    fired.push_back(static_cast<std::uint32_t>(i));
-                }
-            } else {
-                --s.refractory_steps;
-                s.U = v_old;
-                s.threshold = s.threshold_spike + s.threshold_voltage + p.th_inf;
-            }
-            for (std::size_t r = 0; r < p.n_receptors(); ++r) {
-                s.y2[r] = p.P21[r] * s.y1[r] + p.P22[r] * s.y2[r];
-                s.y1[r] *= p.P11[r];
-                s.y1[r] += p.PSCInit[r] * spike_in[r][i];
-            }
-            s.I = current_in[i];
+        for (const TypeRun& run : runs_) {
+            const GlifProps& p = props_[run.type];
+            const std::size_t b = run.begin, e = run.end;
+            const std::size_t n_rec = p.n_receptors();
+            const std::size_t n_asc = p.has_asc ? p.asc_decay_rates.size() : 0;
+            glif_begin_step(b, e, p.has_theta_spike, p.theta_spike_decay_rate, refractory_.data(), active_.data(),
+                            threshold_spike_.data(), asc_sum_.data());
+            for (std::size_t a = 0; a < n_asc; ++a)
+                glif_asc(b, e, p.asc_stable_coeff[a], p.asc_decay_rates[a], active_.data(), ASCurrents_[a].data(),
+                         asc_sum_.data());
+            glif_membrane(b, e, p.P33, p.P30, U_.data(), I_.data(), asc_sum_.data(), U_new_.data(), I_syn_new_.data());
+            for (std::size_t r = 0; r < n_rec; ++r)
+                glif_receptor_into_u(b, e, p.P31[r], p.P32[r], y1_[r].data(), y2_[r].data(), U_new_.data(),
+                                     I_syn_new_.data());
+            for (std::size_t i = b; i < e; ++i) threshold_test(p, n_asc, i, fired);
+            for (std::size_t r = 0; r < n_rec; ++r)
+                glif_receptor_advance(b, e, p.P11[r], p.P21[r], p.P22[r], p.PSCInit[r], spike_in[r], y1_[r].data(),
+                                      y2_[r].data());
         }
+        std::copy(current_in, current_in + size(), I_.begin());
     }
 
     const std::vector<std::string>& recordables() const override {
@@ -133,20 +181,55 @@ public:
         return which == 0 || which >= 4 ? "mV" : "pA";
     }
     double get(std::size_t which, std::size_t i) const override {
-        const GlifState& s = state_[i];
-        const GlifProps& p = props_[type_[i]];
         switch (which) {
-            case 0: return s.U + p.E_L;
-            case 1: return s.ASCurrents_sum;
-            case 2: return s.I;
-            case 3: return s.I_syn;
-            case 4: return s.threshold + p.E_L;
-            case 5: return s.threshold_spike;
-            default: return s.threshold_voltage;
+            case 0: return U_[i] + props_[type_[i]].E_L;
+            case 1: return ASCurrents_sum_[i];
+            case 2: return I_[i];
+            case 3: return I_syn_[i];
+            case 4: return threshold_[i] + props_[type_[i]].E_L;
+            case 5: return threshold_spike_[i];
+            default: return threshold_voltage_[i];
         }
     }
 
 private:
+    // The rest of NEST's update for neuron i, after U_new_ and I_syn_new_:
+    // adapting threshold, the threshold test and the resets of a spike.
+    void threshold_test(const GlifProps& p, std::size_t n_asc, std::size_t i, std::vector<std::uint32_t>& fired) {
+        if (active_[i] == 0.0) {
+            refractory_[i] -= 1.0;
+            threshold_[i] = threshold_spike_[i] + threshold_voltage_[i] + p.th_inf;
+            return;
+        }
+        const double v_old = U_[i];
+        ASCurrents_sum_[i] = asc_sum_[i];
+        I_syn_[i] = I_syn_new_[i];
+        if (p.has_theta_voltage) {
+            const double beta = (I_[i] + asc_sum_[i]) / p.G;
+            threshold_voltage_[i] =
+                p.phi * (v_old - beta) * p.potential_decay_rate +
+                p.theta_voltage_decay_rate_inverse *
+                    (threshold_voltage_[i] - p.phi * (v_old - beta) - p.abpara_ratio_voltage * beta) +
+                p.abpara_ratio_voltage * beta;
+        }
+        threshold_[i] = threshold_spike_[i] + threshold_voltage_[i] + p.th_inf;
+        double U = U_new_[i];
+        if (U > threshold_[i]) {  // strictly greater, unlike the iaf models
+            refractory_[i] = static_cast<double>(p.refractory_counts);
+            for (std::size_t a = 0; a < n_asc; ++a)
+                ASCurrents_[a][i] = p.asc_amps[a] + ASCurrents_[a][i] * p.asc_refractory_decay_rates[a];
+            if (!p.has_theta_spike) {
+                U = p.V_reset;
+            } else {
+                U = p.voltage_reset_fraction * v_old + p.voltage_reset_add;
+                threshold_spike_[i] = threshold_spike_[i] * p.theta_spike_refractory_decay_rate + p.th_spike_add;
+                threshold_[i] = threshold_spike_[i] + threshold_voltage_[i] + p.th_inf;
+            }
+            fired.push_back(static_cast<std::uint32_t>(i));
+        }
+        U_[i] = U;
+    }
+
     static std::pair<GlifProps, GlifState> lower(const ParameterSet& set, const TimeGrid& grid) {
         ParamReader r(set);
         GlifProps p{};
@@ -281,8 +364,21 @@ private:
 
     std::vector<GlifProps> props_;
     std::vector<std::uint32_t> type_;
-    std::vector<GlifState> state_;
+    // NEST's State_, one entry per neuron, as structure of arrays.
+    std::vector<double> U_, threshold_, threshold_spike_, threshold_voltage_, I_, I_syn_, ASCurrents_sum_;
+    std::vector<double> refractory_;                   // steps left (whole numbers; a double to vectorise)
+    std::vector<std::vector<double>> ASCurrents_;      // [current a][neuron]
+    std::vector<std::vector<double>> y1_, y2_;         // [receptor port - 1][neuron]
+    // Scratch of one step: not refractory, the new after-spike current sum, U and I_syn.
+    std::vector<double> active_, asc_sum_, U_new_, I_syn_new_;
     std::size_t max_receptors_ = 0;
+    std::size_t max_asc_ = 0;
+    // Consecutive neurons with the same parameter set (BMTK numbers nodes type by type).
+    struct TypeRun {
+        std::size_t begin, end;
+        std::uint32_t type;
+    };
+    std::vector<TypeRun> runs_;
 };
 
 }  // namespace
