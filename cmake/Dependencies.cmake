@@ -20,3 +20,6 @@ endif()
 # cairo draws `pointsim plot` figures (PNG, SVG, PDF); Debian ships it for pkg-config only.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+# RE2 matches node-set "$regex" patterns in linear time (src/network/node_sets.cpp);
+# Debian ships it for pkg-config only.
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)

@@ -1,10 +1,11 @@
 // Manifest variables (BMTK sonata_config.py _build_manifest, _find_variables),
 // with one pointsim decision: an undefined variable is an error, not literal text.
 #include <algorithm>
-#include <regex>
 #include <set>
 #include <utility>
 #include <vector>
+
+#include <re2/re2.h>
 
 #include "common/error.hpp"
 #include "config/config.hpp"
@@ -14,9 +15,11 @@ namespace {
 
 using Vars = std::map<std::string, std::string>;
 
-// $NAME or ${NAME}, the same pattern BMTK matches.
-const std::regex& reference_pattern() {
-    static const std::regex re(R"(\$\{?(\w+)\}?)");
+// $NAME or ${NAME}, the same pattern BMTK matches. RE2, not std::regex:
+// libstdc++'s matcher recurses once per character and overflowed the stack
+// on a "$" followed by a 200,000-character word (a crash on bad input).
+const re2::RE2& reference_pattern() {
+    static const re2::RE2 re(R"(\$\{?(\w+)\}?)");
     return re;
 }
 
@@ -25,20 +28,25 @@ const std::regex& reference_pattern() {
 std::string replace_references(const std::string& text, const Vars& vars,
                                std::vector<std::string>& missing) {
     std::string out;
-    auto last = text.cbegin();
-    for (std::sregex_iterator it(text.begin(), text.end(), reference_pattern()), end; it != end; ++it) {
-        const std::smatch& m = *it;
-        out.append(last, m[0].first);
-        auto value = vars.find(m[1].str());
+    // Each iteration finds the next reference after the previous one, as
+    // std::sregex_iterator did (a match is never empty: it starts with '$').
+    std::size_t pos = 0;
+    re2::StringPiece groups[2];
+    while (pos < text.size() &&
+           reference_pattern().Match(text, pos, text.size(), re2::RE2::UNANCHORED, groups, 2)) {
+        const auto begin = static_cast<std::size_t>(groups[0].data() - text.data());
+        out.append(text, pos, begin - pos);
+        const std::string ref_name(groups[1].data(), groups[1].size());
+        auto value = vars.find(ref_name);
         if (value != vars.end()) {
             out += value->second;
         } else {
-            missing.push_back(m[1].str());
-            out += m[0].str();
+            missing.push_back(ref_name);
+            out.append(groups[0].data(), groups[0].size());
         }
-        last = m[0].second;
+        pos = begin + groups[0].size();
     }
-    out.append(last, text.cend());
+    out.append(text, pos, std::string::npos);
     return out;
 }
 

@@ -3,8 +3,13 @@
 // populations. Keys are ANDed, list values ORed; an unknown key is an error.
 //
 // libsonata's operators on a key: {"$gt": x}, {"$lt": x}, {"$gte": x},
-// {"$lte": x} (numbers) and {"$regex": "pattern"} (std::regex ECMAScript,
-// whole-string match); several operators in one object are ANDed. Numeric
+// {"$lte": x} (numbers) and {"$regex": "pattern"} (whole-string match);
+// several operators in one object are ANDed. libsonata uses std::regex
+// (ECMAScript); pointsim uses RE2, whose syntax agrees for everything but
+// backreferences and lookaround (rejected with a message) and whose matching
+// takes linear time: std::regex backtracks exponentially on patterns such as
+// "(a*)*b" and recurses once per character, so a user's pattern could hang
+// or crash a run (found by fuzz_node_sets). Numeric
 // operators need numbers (h5 numeric datasets, node_id, node_type_id, or CSV
 // values that read as numbers; a missing CSV value never matches), $regex
 // needs strings (h5 string datasets or CSV values as written). As in
@@ -13,8 +18,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
+#include <memory>
 #include <set>
+
+#include <re2/re2.h>
 
 #include "common/error.hpp"
 #include "network/network.hpp"
@@ -74,7 +81,7 @@ struct Clause {
     const Json* equals = nullptr;  // scalar or list (equality); null for an operator object
     std::vector<std::pair<Cmp, double>> comparisons;
     std::string first_comparison;  // its operator name, for messages
-    std::optional<std::regex> regex;
+    std::shared_ptr<const re2::RE2> regex;  // shared: RE2 cannot be copied
 };
 
 void check_value_type(const Json& v, const std::string& path) {
@@ -127,11 +134,12 @@ Clause parse_clause(const std::string& key, const Json& value, const std::string
             if (c.target != Clause::Target::attribute)
                 throw config_error(op_path + ": $regex applies to string attributes; " + key + " is an integer");
             const std::string pattern = it->get<std::string>();
-            try {
-                c.regex.emplace(pattern, std::regex::ECMAScript);
-            } catch (const std::regex_error& e) {
-                throw config_error(op_path + ": invalid regular expression '" + pattern + "': " + e.what());
-            }
+            re2::RE2::Options options;
+            options.set_log_errors(false);  // the message below says it once
+            auto regex = std::make_shared<const re2::RE2>(pattern, options);
+            if (!regex->ok())
+                throw config_error(op_path + ": invalid regular expression '" + pattern + "': " + regex->error());
+            c.regex = std::move(regex);
             continue;
         }
         Cmp cmp;
@@ -160,7 +168,7 @@ bool clause_matches(const Clause& c, const std::optional<double>& number, const 
                     const CsvOrigin* csv = nullptr) {
     if (c.equals) return value_matches(*c.equals, number, text);
     if (c.regex) {
-        if (!text || !std::regex_match(*text, *c.regex)) return false;
+        if (!text || !re2::RE2::FullMatch(*text, *c.regex)) return false;
     }
     if (!c.comparisons.empty()) {
         double v = 0;

@@ -140,6 +140,18 @@ TEST_F(ConfigTest, ManifestUndefinedNameIsAnError) {
     EXPECT_HAS(msg, "$A, $B");
 }
 
+// std::regex (libstdc++) recursed once per character of a reference and
+// overflowed the stack on this (a segmentation fault); RE2 does not recurse.
+TEST_F(ConfigTest, VeryLongReferenceIsAnErrorNotACrash) {
+    const std::string name(200000, 'a');
+    auto cfg = write("c.json", R"({"manifest": {"$A": "/x"}, "x": "$)" + name + R"(/y", "y": "$A/${A}z"})");
+    std::string msg = error_of([&] { resolve_file(cfg); });
+    EXPECT_HAS(msg, cfg.string());
+    EXPECT_HAS(msg, "$aaaa");
+    auto ok = write("d.json", R"({"manifest": {"$A": "/x"}, "y": "$A/${A}z$A"})");
+    EXPECT_EQ(resolve_file(ok)["y"], "/x//xz/x");
+}
+
 TEST_F(ConfigTest, ManifestValueMustBeAString) {
     auto cfg = write("c.json", R"({"manifest": {"$A": 3}})");
     std::string msg = error_of([&] { resolve_file(cfg); });

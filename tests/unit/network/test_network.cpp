@@ -678,6 +678,31 @@ TEST_F(NodeSetTest, RegexIsAFullMatchOnStrings) {
     EXPECT_EQ(resolve(Json{{"layer", {{"$regex", "L[45]"}}}, {"ei", "e"}}), (V{0, 2, 3}));
 }
 
+// Found by fuzz_node_sets: std::regex backtracks exponentially on nested
+// quantifiers (and recurses once per character), so this pattern on a
+// 40-character value that almost matches ran for hours. RE2 matches in time
+// linear in the value. If the old engine comes back, this test times out.
+TEST_F(NodeSetTest, RegexMatchingTakesLinearTimeOnNestedQuantifiers) {
+    const std::string long_name(40, 'a');
+    NodePop cortex{"cortex", {100, 101, 100, 102, 101}, {0, 1, 2, 3, 4}, {{"x", {0, 10, 20, 30, 40}}},
+                   {{"layer", {long_name, long_name + "b", "L4", "L5", "L2"}}}};
+    write_nodes_h5(path("cortex_nodes.h5"), {cortex});
+    const Network net = build(base_config());
+    const auto matching = [&](const std::string& pattern) {
+        return resolve_node_set(Json{{"layer", {{"$regex", pattern}}}}, Json::object(), net, "inputs.x.node_set");
+    };
+    EXPECT_EQ(matching("(a*)*b"), V{1});
+    EXPECT_EQ(matching("(a|aa)*c"), V{});
+    EXPECT_EQ(matching("(a+)+"), V{0});
+}
+
+TEST_F(NodeSetTest, RegexWithABackreferenceIsAConfigErrorNamingIt) {
+    // RE2 has no backreferences (std::regex has): say so rather than match differently.
+    const std::string msg = error(Json{{"layer", {{"$regex", R"((L)\1)"}}}});
+    EXPECT_CONTAINS(msg, "inputs.x.node_set.layer.$regex");
+    EXPECT_CONTAINS(msg, "invalid regular expression '(L)\\1'");
+}
+
 TEST_F(NodeSetTest, OperatorsInNamedNodeSets) {
     const Json sets = {{"far", {{"x", {{"$gte", 30}}}}}, {"both", Json::array({"far", "lgn"})}};
     EXPECT_EQ(resolve("far", sets), (V{3, 4}));
