@@ -127,9 +127,8 @@ public:
             ASCurrents_sum_[i] = s.ASCurrents_sum; refractory_[i] = static_cast<double>(s.refractory_steps);
             for (std::size_t a = 0; a < s.ASCurrents.size(); ++a) ASCurrents_[a][i] = s.ASCurrents[a];
             for (std::size_t r = 0; r < s.y1.size(); ++r) { y1_[r][i] = s.y1[r]; y2_[r][i] = s.y2[r]; }
-            if (runs_.empty() || runs_.back().type != type_[i]) runs_.push_back({i, i, type_[i]});
-            runs_.back().end = i + 1;
         }
+        runs_ = type_runs(type_);
     }
 
     const char* model() const override { return model_name; }
@@ -373,11 +372,6 @@ private:
     std::vector<double> active_, asc_sum_, U_new_, I_syn_new_;
     std::size_t max_receptors_ = 0;
     std::size_t max_asc_ = 0;
-    // Consecutive neurons with the same parameter set (BMTK numbers nodes type by type).
-    struct TypeRun {
-        std::size_t begin, end;
-        std::uint32_t type;
-    };
     std::vector<TypeRun> runs_;
 };
 

@@ -106,10 +106,7 @@ public:
         r_.assign(n, 0.0);
         spiked_.assign(n, 0.0);
         for (std::size_t i = 0; i < n; ++i) y3_[i] = y3_init[type_[i]];
-        for (std::size_t i = 0; i < n; ++i) {
-            if (runs_.empty() || runs_.back().type != type_[i]) runs_.push_back({i, i, type_[i]});
-            runs_.back().end = i + 1;
-        }
+        runs_ = type_runs(type_);
     }
 
     static constexpr const char* model_name = "iaf_psc_alpha";
@@ -127,11 +124,7 @@ public:
             n_spiked += advance(props_[run.type], run.begin, run.end, spike_in[0], spike_in[1], current_in, y3_.data(),
                                 y0_.data(), I_ex_.data(), dI_ex_.data(), I_in_.data(), dI_in_.data(), r_.data(),
                                 spiked_.data());
-        if (n_spiked > 0.0) {
-            const std::size_t n = size();
-            for (std::size_t i = 0; i < n; ++i)
-                if (spiked_[i] != 0.0) fired.push_back(static_cast<std::uint32_t>(i));
-        }
+        if (n_spiked > 0.0) append_spiked(spiked_, fired);
     }
 
     const std::vector<std::string>& recordables() const override {
@@ -153,12 +146,6 @@ private:
     std::vector<double> y3_, y0_, I_ex_, dI_ex_, I_in_, dI_in_;
     std::vector<double> r_;       // refractory steps left (whole numbers)
     std::vector<double> spiked_;  // 1 if fired in this step (scanned only when one did)
-    // Consecutive neurons with the same parameter set: BMTK numbers nodes
-    // type by type, so a group is usually a few long runs.
-    struct TypeRun {
-        std::size_t begin, end;
-        std::uint32_t type;
-    };
     std::vector<TypeRun> runs_;
 };
 

@@ -87,10 +87,7 @@ public:
         r_.assign(n, 0.0);
         spiked_.assign(n, 0.0);
         for (std::size_t i = 0; i < n; ++i) y3_[i] = y3_init[type_[i]];
-        for (std::size_t i = 0; i < n; ++i) {
-            if (runs_.empty() || runs_.back().type != type_[i]) runs_.push_back({i, i, type_[i]});
-            runs_.back().end = i + 1;
-        }
+        runs_ = type_runs(type_);
     }
 
     static constexpr const char* model_name = "iaf_psc_delta";
@@ -112,11 +109,7 @@ public:
             else
                 n_spiked += advance_keeping_refractory_input(p, run.begin, run.end, spike_in[0], current_in);
         }
-        if (n_spiked > 0.0) {
-            const std::size_t n = size();
-            for (std::size_t i = 0; i < n; ++i)
-                if (spiked_[i] != 0.0) fired.push_back(static_cast<std::uint32_t>(i));
-        }
+        if (n_spiked > 0.0) append_spiked(spiked_, fired);
     }
 
     const std::vector<std::string>& recordables() const override {
@@ -162,11 +155,6 @@ private:
     std::vector<double> y3_, y0_, refr_spikes_;
     std::vector<double> r_;       // refractory steps left (whole numbers; a double so that the loop vectorises)
     std::vector<double> spiked_;  // 1 if fired in this step
-    // Consecutive neurons with the same parameter set (BMTK numbers nodes type by type).
-    struct TypeRun {
-        std::size_t begin, end;
-        std::uint32_t type;
-    };
     std::vector<TypeRun> runs_;
 };
 

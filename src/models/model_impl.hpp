@@ -1,5 +1,6 @@
 #pragma once
 // Internal to models/: constructors of each model and shared checks.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,30 @@
 #include "models/neuron_group.hpp"
 
 namespace pointsim::models {
+
+// A run of consecutive neurons [begin, end) that share parameter set `type`.
+// BMTK numbers nodes type by type, so a group is usually a few long runs, and
+// the vectorised update loops go run by run with the parameters hoisted.
+struct TypeRun {
+    std::size_t begin, end;
+    std::uint32_t type;
+};
+
+inline std::vector<TypeRun> type_runs(const std::vector<std::uint32_t>& type_of_neuron) {
+    std::vector<TypeRun> runs;
+    for (std::size_t i = 0; i < type_of_neuron.size(); ++i) {
+        if (runs.empty() || runs.back().type != type_of_neuron[i]) runs.push_back({i, i, type_of_neuron[i]});
+        runs.back().end = i + 1;
+    }
+    return runs;
+}
+
+// Appends the neurons whose spiked[] flag (1.0 or 0.0, set by a branch-free
+// update loop) is on, in index order.
+inline void append_spiked(const std::vector<double>& spiked, std::vector<std::uint32_t>& fired) {
+    for (std::size_t i = 0; i < spiked.size(); ++i)
+        if (spiked[i] != 0.0) fired.push_back(static_cast<std::uint32_t>(i));
+}
 
 inline void check_receptor(const char* model, int receptor, int lo, int hi) {
     if (receptor < lo || receptor > hi)
