@@ -23,3 +23,6 @@ pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
 # RE2 matches node-set "$regex" patterns in linear time (src/network/node_sets.cpp);
 # Debian ships it for pkg-config only.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# muParser evaluates the formulas of `pointsim build` recipes (src/builder/formula.cpp);
+# Debian ships it for pkg-config only.
+pkg_check_modules(MUPARSER REQUIRED IMPORTED_TARGET muparser)

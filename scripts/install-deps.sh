@@ -12,6 +12,7 @@ packages=(
   libgsl-dev                      # GSL ODE solvers for iaf_cond_* (as NEST)
   libcairo2-dev                   # cairo: pointsim plot (PNG, SVG, PDF; found via pkg-config)
   libre2-dev                      # RE2: node-set $regex in linear time (found via pkg-config)
+  libmuparser-dev                 # muParser: formulas in `pointsim build` recipes (found via pkg-config)
   clang libclang-rt-14-dev        # .ci/fuzz.sh: libFuzzer (libclang_rt.fuzzer-x86_64.a is in the -rt- package)
 )
 

@@ -1,0 +1,114 @@
+#include "builder/builder.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <system_error>
+#include <thread>
+
+#include "builder/model.hpp"
+#include "builder/random.hpp"
+#include "common/error.hpp"
+#include "output/staged_files.hpp"
+
+namespace pointsim::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t kEdgeStream = 0xED6E;
+constexpr std::uint32_t kFirstEdgeTypeId = 100;
+
+void write_text(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    if (out) out << text;
+    if (out) out.close();
+    if (!out) throw output_error("cannot write '" + file.string() + "'");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+BuildSummary build_network(const BuildOptions& options) {
+    Recipe recipe = load_recipe(options.recipe);
+    if (options.seed) recipe.seed = *options.seed;
+    if (options.output_dir.empty()) throw config_error("build: no output directory given (--output)");
+    const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+    BuildSummary summary;
+    const auto t0 = std::chrono::steady_clock::now();
+
+    // Nodes, network by network (positions and per-node values are drawn from
+    // streams keyed by network, node group and property).
+    std::vector<BuiltNetwork> nets;
+    nets.reserve(recipe.networks.size());
+    for (std::size_t k = 0; k < recipe.networks.size(); ++k) nets.push_back(build_nodes(recipe.networks[k], k, recipe.seed));
+    auto net_named = [&](const std::string& name) -> const BuiltNetwork& {
+        for (const auto& n : nets)
+            if (n.spec->name == name) return n;
+        throw std::logic_error("network checked by parse_recipe");
+    };
+
+    // Edges, edge group by edge group; one edge file per (source, target) pair.
+    std::vector<std::unique_ptr<BuiltEdges>> built;
+    std::vector<EdgeFile> files;
+    for (std::size_t k = 0; k < recipe.networks.size(); ++k) {
+        const NetworkSpec& net = recipe.networks[k];
+        for (std::size_t i = 0; i < net.edges.size(); ++i) {
+            const EdgeGroupSpec& e = net.edges[i];
+            const BuiltNetwork& src = net_named(e.source.network);
+            const BuiltNetwork& trg = net_named(e.target.network);
+            built.push_back(std::make_unique<BuiltEdges>(
+                connect(e, kFirstEdgeTypeId + static_cast<std::uint32_t>(i), hash_keys(recipe.seed, kEdgeStream, k, i), src,
+                        trg, recipe, threads)));
+            summary.candidate_pairs += built.back()->candidate_pairs;
+            EdgeFile* file = nullptr;
+            for (auto& f : files)
+                if (f.source == &src && f.target == &trg) file = &f;
+            if (!file) {
+                files.push_back({&src, &trg, {}});
+                file = &files.back();
+            }
+            file->groups.push_back(built.back().get());
+        }
+    }
+    summary.seconds_connect = seconds_since(t0);
+
+    // Files: under temporary names, renamed when every one is complete.
+    const auto t1 = std::chrono::steady_clock::now();
+    const fs::path& dir = options.output_dir;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir))
+        throw output_error("cannot create the output directory '" + dir.string() + "': " +
+                           (ec ? ec.message() : std::string("a file of that name exists")));
+    output::StagedFiles staged;
+    for (const auto& n : nets) {
+        const fs::path h5 = dir / (n.spec->name + "_nodes.h5"), csv = dir / (n.spec->name + "_node_types.csv");
+        write_nodes_h5(staged.stage(h5).string(), n);
+        write_text(staged.stage(csv), node_types_csv(n));
+        summary.files.insert(summary.files.end(), {h5, csv});
+        summary.networks.push_back({n.spec->name, n.n});
+    }
+    for (const auto& f : files) {
+        const std::string stem = f.source->spec->name + "_" + f.target->spec->name;
+        const fs::path h5 = dir / (stem + "_edges.h5"), csv = dir / (stem + "_edge_types.csv");
+        write_edges_h5(staged.stage(h5).string(), f);
+        write_text(staged.stage(csv), edge_types_csv(f));
+        summary.files.insert(summary.files.end(), {h5, csv});
+        BuildSummary::EdgeFileCount c;
+        c.population = f.source->spec->name + "_to_" + f.target->spec->name;
+        for (const BuiltEdges* g : f.groups) {
+            c.edges += g->source.size();
+            for (auto n : g->nsyns) c.synapses += n;
+        }
+        summary.edge_files.push_back(c);
+    }
+    staged.commit();
+    summary.seconds_write = seconds_since(t1);
+    return summary;
+}
+
+}  // namespace pointsim::builder

@@ -1,0 +1,47 @@
+#pragma once
+// `pointsim build`: a recipe (builder/recipe.hpp, docs/building.md) in, a
+// SONATA network directory out, in BMTK NetworkBuilder's layout:
+//   <net>_nodes.h5, <net>_node_types.csv              one per network
+//   <src>_<trg>_edges.h5, <src>_<trg>_edge_types.csv  one per pair with edges
+//
+// Deterministic: the files depend only on the recipe and the seed, not on
+// the number of threads (every random draw is keyed by what it decides:
+// builder/random.hpp). Files are written under temporary names and renamed
+// when all are complete: a failed build leaves nothing new in the folder.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pointsim::builder {
+
+struct BuildOptions {
+    std::filesystem::path recipe;
+    std::filesystem::path output_dir;
+    std::optional<std::uint64_t> seed;  // overrides the recipe's "seed"
+    unsigned threads = 1;               // 0: one per hardware thread
+};
+
+struct BuildSummary {
+    struct NetworkCount {
+        std::string name;
+        std::uint64_t nodes = 0;
+    };
+    struct EdgeFileCount {
+        std::string population;  // "<src>_to_<trg>"
+        std::uint64_t edges = 0, synapses = 0;
+    };
+    std::vector<NetworkCount> networks;
+    std::vector<EdgeFileCount> edge_files;
+    std::vector<std::filesystem::path> files;  // every file written
+    std::uint64_t candidate_pairs = 0;          // pairs a pairwise rule looked at
+    double seconds_connect = 0.0, seconds_write = 0.0;
+};
+
+// Throws pointsim::Error: config_error for recipe problems (naming the
+// recipe file and the path inside it), output_error when a file cannot be
+// written.
+BuildSummary build_network(const BuildOptions& options);
+
+}  // namespace pointsim::builder
