@@ -1,0 +1,65 @@
+#pragma once
+// Shared by the builder tests: build a recipe held in memory, in process.
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "builder/model.hpp"
+#include "builder/random.hpp"
+
+namespace pointsim::builder::test {
+
+namespace fs = std::filesystem;
+
+struct InMemory {
+    std::unique_ptr<Recipe> recipe;
+    std::vector<BuiltNetwork> nets;
+    const BuiltNetwork& net(const std::string& name) const {
+        for (const auto& n : nets)
+            if (n.spec->name == name) return n;
+        throw std::runtime_error("no network " + name);
+    }
+    // Edge group i of network `owner`, connected as build_network would.
+    BuiltEdges edges(const std::string& owner, std::size_t i, unsigned threads = 1) const {
+        for (std::size_t k = 0; k < recipe->networks.size(); ++k) {
+            const NetworkSpec& n = recipe->networks[k];
+            if (n.name != owner) continue;
+            const EdgeGroupSpec& e = n.edges.at(i);
+            return connect(e, 100 + static_cast<std::uint32_t>(i), hash_keys(recipe->seed, 0xED6E, k, i),
+                           net(e.source.network), net(e.target.network), *recipe, threads);
+        }
+        throw std::runtime_error("no network " + owner);
+    }
+};
+
+inline InMemory build_in_memory(const Json& doc, std::uint64_t seed) {
+    InMemory m;
+    m.recipe = std::make_unique<Recipe>(parse_recipe(doc, "test.json"));
+    m.recipe->seed = seed;
+    for (std::size_t k = 0; k < m.recipe->networks.size(); ++k)
+        m.nets.push_back(build_nodes(m.recipe->networks[k], k, seed));
+    return m;
+}
+
+class TempDir {
+public:
+    TempDir() {
+        static std::atomic<int> counter{0};
+        path_ = fs::temp_directory_path() / ("pointsim_builder_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+        fs::remove_all(path_);
+        fs::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+}  // namespace pointsim::builder::test
