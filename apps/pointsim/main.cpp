@@ -48,14 +48,15 @@ int main(int argc, char** argv) {
     run->add_flag("-q,--quiet", quiet, "log warnings and errors only on the console");
 
     pointsim::builder::BuildOptions build_options;
-    std::uint64_t build_seed = 0;
+    std::int64_t build_seed = 0;
     auto* build = app.add_subcommand(
         "build", "Build a SONATA network from a recipe (JSON: networks, node groups, edge groups with connection\n"
                  "rules), as BMTK's NetworkBuilder does; files in BMTK's layout (docs/building.md).\n"
                  "Example: pointsim build examples/tutorial_ch05/build.json --output network");
     build->add_option("recipe", build_options.recipe, "recipe file (JSON)")->required();
     build->add_option("-o,--output", build_options.output_dir, "folder to write the network to")->required();
-    auto* build_seed_option = build->add_option("--seed", build_seed, "random seed (default: the recipe's \"seed\", else 0)");
+    auto* build_seed_option = build->add_option("--seed", build_seed, "random seed (default: the recipe's \"seed\", else 0)")
+                                  ->check(CLI::NonNegativeNumber);
     build->add_option("--threads", build_options.threads, "threads to connect with (0: all cores); the network is the same for any")
         ->capture_default_str();
 
@@ -128,16 +129,23 @@ int main(int argc, char** argv) {
 
     if (build->parsed()) {
         try {
-            if (build_seed_option->count() > 0) build_options.seed = build_seed;
+            if (build_seed_option->count() > 0) build_options.seed = static_cast<std::uint64_t>(build_seed);
             const auto s = pointsim::builder::build_network(build_options);
             std::cout << "pointsim: wrote " << build_options.output_dir.string() << ":";
             for (const auto& n : s.networks) std::cout << " " << n.name << " " << n.nodes << " nodes;";
             for (const auto& e : s.edge_files) std::cout << " " << e.population << " " << e.edges << " edges (" << e.synapses << " synapses);";
-            std::cout << " " << s.seconds_connect << " s to connect, " << s.seconds_write << " s to write" << std::endl;
+            std::cout << " " << s.candidate_pairs << " candidate pairs; " << s.seconds_connect << " s to connect, "
+                      << s.seconds_write << " s to write" << std::endl;
             return 0;
         } catch (const pointsim::Error& e) {
             std::cerr << "pointsim: error: " << e.what() << std::endl;
             return e.exit_code();
+        } catch (const std::bad_alloc&) {
+            std::cerr << "pointsim: error: out of memory while building " << build_options.recipe.string() << std::endl;
+            return kInternalError;
+        } catch (const std::exception& e) {
+            std::cerr << "pointsim: internal error: " << e.what() << std::endl;
+            return kInternalError;
         }
     }
 

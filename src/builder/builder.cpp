@@ -44,7 +44,7 @@ BuildSummary build_network(const BuildOptions& options) {
     // streams keyed by network, node group and property).
     std::vector<BuiltNetwork> nets;
     nets.reserve(recipe.networks.size());
-    for (std::size_t k = 0; k < recipe.networks.size(); ++k) nets.push_back(build_nodes(recipe.networks[k], k, recipe.seed));
+    for (std::size_t k = 0; k < recipe.networks.size(); ++k) nets.push_back(build_nodes(recipe.networks[k], k, recipe.seed, recipe.file.string()));
     auto net_named = [&](const std::string& name) -> const BuiltNetwork& {
         for (const auto& n : nets)
             if (n.spec->name == name) return n;

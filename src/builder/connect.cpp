@@ -441,7 +441,6 @@ void fill_values(BuiltEdges& edges, const EdgeGroupSpec& spec, std::uint64_t key
     const std::uint64_t n_edges = edges.source.size();
     std::vector<std::optional<Formula>> formulas(props.size());
     std::vector<std::unique_ptr<PairVars>> vars(props.size());
-    bool distances = false;
     for (std::size_t k = 0; k < props.size(); ++k) {
         const PropertySpec& p = spec.properties[props[k]];
         edges.value_specs.push_back(&p);
@@ -449,7 +448,6 @@ void fill_values(BuiltEdges& edges, const EdgeGroupSpec& spec, std::uint64_t key
         if (p.kind == PropertySpec::Kind::formula) {
             formulas[k].emplace(p.formula, pair_formula_names(*source.spec, *target.spec, true), file + ": " + p.path);
             vars[k] = std::make_unique<PairVars>(*formulas[k], source, target);
-            distances = distances || vars[k]->uses_distance();
         }
     }
     const std::uint64_t n_targets = target.n;
@@ -471,9 +469,16 @@ void fill_values(BuiltEdges& edges, const EdgeGroupSpec& spec, std::uint64_t key
                 } else {
                     for (std::uint64_t e = e0; e < e1; ++e) {
                         const std::uint64_t s = edges.source[e];
-                        const double d = distances && source.has_positions(s) && target.has_positions(t)
-                                             ? distance(source.position(s), target.position(t))
-                                             : 0.0;
+                        double d = 0.0;
+                        if (vars[k]->uses_distance()) {
+                            if (!source.has_positions(s) || !target.has_positions(t))
+                                throw config_error(file + ": " + p.path + ": formula '" + p.formula +
+                                                   "' reads distance, but node " +
+                                                   std::to_string(source.has_positions(s) ? t : s) + " of network '" +
+                                                   (source.has_positions(s) ? target : source).spec->name +
+                                                   "' has no positions");
+                            d = distance(source.position(s), target.position(t));
+                        }
                         vars[k]->set(ev[k]->vars(), s, t, d, static_cast<double>(edges.nsyns[e]));
                         out[e] = ev[k]->eval();
                         if (!std::isfinite(out[e]))

@@ -1,6 +1,7 @@
 #include "builder/formula.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <muParser.h>
 
@@ -27,7 +28,11 @@ Formula::Formula(std::string text, std::vector<std::string> names, const std::st
         for (const auto& [name, ptr] : parser.GetUsedVar()) used_.push_back(name);
     } catch (const mu::Parser::exception_type& e) {
         std::string reason = e.GetMsg();
-        if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN) {
+        const std::string token = e.GetToken();
+        const bool name_like = !token.empty() && (std::isalpha(static_cast<unsigned char>(token[0])) || token[0] == '_');
+        if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN && !name_like) {
+            reason = "unexpected '" + token.substr(0, token.find(' ')) + "' at position " + std::to_string(e.GetPos() + 1);
+        } else if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN) {
             std::string known;
             for (const auto& n : names_) known += (known.empty() ? "" : ", ") + n;
             reason = "unknown name '" + e.GetToken() + "' at position " + std::to_string(e.GetPos() + 1) +

@@ -56,7 +56,8 @@ struct BuiltEdges {
 };
 
 // nodes.cpp
-BuiltNetwork build_nodes(const NetworkSpec& spec, std::size_t index, std::uint64_t seed);
+// `file` (the recipe) names messages.
+BuiltNetwork build_nodes(const NetworkSpec& spec, std::size_t index, std::uint64_t seed, const std::string& file);
 // Node ids of `net` that a selection matches, ascending (throws when none).
 std::vector<std::uint64_t> select_nodes(const BuiltNetwork& net, const SelectionSpec& sel, const std::string& file);
 

@@ -77,7 +77,7 @@ std::vector<double> BuiltNetwork::numeric(const std::string& name) const {
     const int axis = name == "x" ? 0 : name == "y" ? 1 : name == "z" ? 2 : -1;
     for (const auto& g : groups) {
         double* o = out.data() + g.first_id;
-        if (axis >= 0) {
+        if (axis >= 0 && !g.positions.empty()) {
             for (std::uint64_t i = 0; i < g.positions.size(); ++i) o[i] = g.positions[i][static_cast<std::size_t>(axis)];
         } else if (const auto* c = g.column(name); c && !c->is_string) {
             std::copy(c->numbers.begin(), c->numbers.end(), o);
@@ -89,7 +89,7 @@ std::vector<double> BuiltNetwork::numeric(const std::string& name) const {
     return out;
 }
 
-BuiltNetwork build_nodes(const NetworkSpec& spec, std::size_t index, std::uint64_t seed) {
+BuiltNetwork build_nodes(const NetworkSpec& spec, std::size_t index, std::uint64_t seed, const std::string& file) {
     BuiltNetwork net;
     net.spec = &spec;
     net.index = index;
@@ -125,7 +125,7 @@ BuiltNetwork build_nodes(const NetworkSpec& spec, std::size_t index, std::uint64
                 break;
             }
             case PropertySpec::Kind::formula: {
-                const Formula f(p.formula, node_formula_names(gs.positions.has_value()), p.path);
+                const Formula f(p.formula, node_formula_names(gs.positions.has_value()), file + ": " + p.path);
                 Evaluator ev(f);
                 c.numbers.resize(gs.n);
                 for (std::uint64_t i = 0; i < gs.n; ++i) {
@@ -134,7 +134,7 @@ BuiltNetwork build_nodes(const NetworkSpec& spec, std::size_t index, std::uint64
                         for (int k = 0; k < 3; ++k) ev.vars()[1 + k] = g.positions[i][static_cast<std::size_t>(k)];
                     c.numbers[i] = ev.eval();
                     if (!std::isfinite(c.numbers[i]))
-                        throw config_error(p.path + ": formula '" + p.formula + "' gives " + std::to_string(c.numbers[i]) +
+                        throw config_error(file + ": " + p.path + ": formula '" + p.formula + "' gives " + std::to_string(c.numbers[i]) +
                                            " for node " + std::to_string(g.first_id + i) + " of network " + spec.name);
                 }
                 break;

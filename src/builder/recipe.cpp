@@ -28,7 +28,10 @@ public:
     [[noreturn]] void fail(const std::string& what) const {
         throw config_error(file_.string() + ": " + (path_.empty() ? std::string("top level") : path_) + ": " + what);
     }
-    At key(const std::string& k) const { return At(v_.at(k), path_.empty() ? k : path_ + "." + k, file_); }
+    At key(const std::string& k) const {
+        if (!has(k)) fail("missing key '" + k + "'");
+        return At(v_.at(k), path_.empty() ? k : path_ + "." + k, file_);
+    }
     At index(std::size_t i) const { return At(v_.at(i), path_ + "[" + std::to_string(i) + "]", file_); }
     bool has(const std::string& k) const { return v_.is_object() && v_.contains(k); }
 
@@ -47,7 +50,7 @@ public:
                 std::string list;
                 for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
                 At(item.value(), path_.empty() ? item.key() : path_ + "." + item.key(), file_)
-                    .fail("unknown key '" + item.key() + "' (known here: " + list + ")");
+                    .fail("unknown key '" + item.key() + "' (" + (list.empty() ? std::string("no key is allowed here") : "known here: " + list) + ")");
             }
         }
     }
@@ -103,19 +106,19 @@ Distribution parse_distribution(const At& at) {
         d.kind = Distribution::Kind::uniform;
         d.a = need("low");
         d.b = need("high");
-        if (!(d.a <= d.b)) at.key("high").fail("high must not be below low (" + std::to_string(d.a) + ")");
+        if (!(d.a <= d.b)) at.key("high").fail("high = " + at.key("high").describe() + " must not be below low = " + at.key("low").describe());
     } else if (kind == "normal") {
         at.only_keys({"distribution", "mean", "sd"});
         d.kind = Distribution::Kind::normal;
         d.a = need("mean");
         d.b = need("sd");
-        if (d.b < 0) at.key("sd").fail("sd must be >= 0");
+        if (d.b < 0) at.key("sd").fail("sd must be >= 0, got " + at.key("sd").describe());
     } else if (kind == "lognormal") {
         at.only_keys({"distribution", "mean", "sigma"});
         d.kind = Distribution::Kind::lognormal;
         d.a = need("mean");
         d.b = need("sigma");
-        if (d.b < 0) at.key("sigma").fail("sigma must be >= 0");
+        if (d.b < 0) at.key("sigma").fail("sigma must be >= 0, got " + at.key("sigma").describe());
     } else if (kind == "exponential") {
         at.only_keys({"distribution", "mean"});
         d.kind = Distribution::Kind::exponential;
@@ -215,7 +218,9 @@ PositionsSpec parse_positions(const At& at, std::uint64_t n) {
         s.max_radius = number_at(at, "max_radius", 1.0);
         s.height = number_at(at, "height", 100.0);
         if (s.min_radius < 0) at.key("min_radius").fail("must be >= 0");
-        if (s.max_radius < s.min_radius) at.key("max_radius").fail("must not be below min_radius");
+        if (s.max_radius < s.min_radius)
+            at.key("max_radius").fail("max_radius = " + at.key("max_radius").describe() + " must not be below min_radius = " +
+                                      (at.has("min_radius") ? at.key("min_radius").describe() : std::string("0")));
         if (s.height < 0) at.key("height").fail("must be >= 0");
     } else if (gen == "cuboid") {
         at.only_keys({"generator", "center", "size"});
@@ -239,6 +244,9 @@ NodeGroupSpec parse_node_group(const At& at) {
     if (!at.has("N")) at.fail("missing key 'N' (the number of nodes)");
     const std::int64_t n = at.key("N").integer();
     if (n <= 0) at.key("N").fail("N must be at least 1, got " + std::to_string(n));
+    // Far above any network that fits in memory, far below overflow.
+    constexpr std::int64_t kMaxNodes = std::int64_t{1} << 40;
+    if (n > kMaxNodes) at.key("N").fail("N = " + std::to_string(n) + " is more nodes than pointsim can build (at most 2^40)");
     g.n = static_cast<std::uint64_t>(n);
     if (at.has("positions")) g.positions = parse_positions(at.key("positions"), g.n);
     if (at.has("properties")) {
@@ -246,6 +254,9 @@ NodeGroupSpec parse_node_group(const At& at) {
         props.expect_object();
         for (const auto& item : props.json().items()) {
             if (item.key() == "positions") props.key("positions").fail("give positions beside properties, as \"positions\"");
+            if (g.positions && (item.key() == "x" || item.key() == "y" || item.key() == "z"))
+                props.key(item.key()).fail("a node group with positions cannot also have a property '" + item.key() +
+                                           "': formulas read the position as " + item.key());
             if (item.key() == "node_id" || item.key() == "node_type_id")
                 props.key(item.key()).fail("'" + item.key() + "' is assigned by the builder");
             g.properties.push_back(parse_property(props.key(item.key()), item.key(), true, g.n));
@@ -391,9 +402,14 @@ RuleSpec parse_rule(const At& edge) {
         r.nsyn_max = opt_int("nsyns_max", 12);
         if (r.nsources_min < 0) params.key("nsources_min").fail("must be >= 0");
         if (r.nsources_max <= r.nsources_min)
-            params.fail("nsources_max must exceed nsources_min (numpy randint: min <= n < max)");
-        if (r.nsyn_min < 1) params.fail("nsyns_min must be at least 1");
-        if (r.nsyn_max <= r.nsyn_min) params.fail("nsyns_max must exceed nsyns_min (numpy randint: min <= n < max)");
+            (params.has("nsources_max") ? params.key("nsources_max") : params)
+                .fail("nsources_max = " + std::to_string(r.nsources_max) + " must exceed nsources_min = " +
+                      std::to_string(r.nsources_min) + " (numpy randint: min <= n < max)");
+        if (r.nsyn_min < 1) (params.has("nsyns_min") ? params.key("nsyns_min") : params).fail("nsyns_min must be at least 1");
+        if (r.nsyn_max <= r.nsyn_min)
+            (params.has("nsyns_max") ? params.key("nsyns_max") : params)
+                .fail("nsyns_max = " + std::to_string(r.nsyn_max) + " must exceed nsyns_min = " + std::to_string(r.nsyn_min) +
+                      " (numpy randint: min <= n < max)");
         if (edge.has("iterator") && edge.key("iterator").string() != "all_to_one")
             edge.key("iterator").fail("select_source_cells chooses sources per target: its iterator is 'all_to_one'");
         break;
@@ -407,7 +423,10 @@ RuleSpec parse_rule(const At& edge) {
         r.nsyn_min = opt_int("nsyn_min", 0);
         r.nsyn_max = opt_int("nsyn_max", 10);
         if (r.nsyn_min < 0) params.key("nsyn_min").fail("must be >= 0");
-        if (r.nsyn_max <= r.nsyn_min) params.fail("nsyn_max must exceed nsyn_min (numpy randint: min <= n < max)");
+        if (r.nsyn_max <= r.nsyn_min)
+            (params.has("nsyn_max") ? params.key("nsyn_max") : params)
+                .fail("nsyn_max = " + std::to_string(r.nsyn_max) + " must exceed nsyn_min = " + std::to_string(r.nsyn_min) +
+                      " (numpy randint: min <= n < max)");
         break;
     case K::pairwise_bernoulli:
         params.only_keys({"p", "d_max", "nsyns", "allow_autapses"});
@@ -511,9 +530,9 @@ std::vector<std::string> pair_formula_names(const NetworkSpec& source, const Net
     const NetworkNames s = names_of(source), t = names_of(target);
     if (s.positions && t.positions) names.push_back("distance");
     for (const auto& [prefix, nn] : {std::pair<std::string, const NetworkNames*>{"source_", &s}, {"target_", &t}}) {
-        if (nn->positions)
-            for (const char* c : {"x", "y", "z"}) names.push_back(prefix + c);
-        for (const auto& p : nn->numeric) names.push_back(prefix + p);
+        std::set<std::string> own = nn->numeric;  // a property x of groups without positions shares source_x
+        if (nn->positions) own.insert({"x", "y", "z"});
+        for (const auto& p : own) names.push_back(prefix + p);
     }
     if (with_nsyns) names.push_back("nsyns");
     return names;
@@ -533,7 +552,7 @@ Recipe parse_recipe(const Json& doc, const fs::path& file) {
     top.only_keys({"seed", "networks", "description"});
     if (top.has("seed")) {
         const std::int64_t s = top.key("seed").integer();
-        if (s < 0) top.key("seed").fail("the seed must be >= 0");
+        if (s < 0) top.key("seed").fail("the seed must be >= 0, got " + std::to_string(s));
         r.seed = static_cast<std::uint64_t>(s);
     }
     if (!top.has("networks")) top.fail("missing key 'networks'");
@@ -614,6 +633,7 @@ Recipe parse_recipe(const Json& doc, const fs::path& file) {
 }
 
 Recipe load_recipe(const fs::path& file) {
+    if (fs::is_directory(file)) throw input_error(file.string() + ": cannot read the recipe file (it is a directory)");
     std::ifstream in(file, std::ios::binary);
     if (!in) throw input_error(file.string() + ": cannot read the recipe file (" + (fs::exists(file) ? "permission denied" : "no such file") + ")");
     std::stringstream text;

@@ -107,7 +107,8 @@ struct ProbabilitySpec {
     double p = 1.0;  // constant, or the profile's value at distance 0 (p_center)
     double sigma = 0.0, tau = 0.0;
     std::string formula;
-    bool uses_distance() const { return kind != Kind::constant; }
+    // The distance profiles; a formula reads distance if it names it.
+    bool uses_distance() const { return kind == Kind::linear || kind == Kind::gaussian || kind == Kind::exponential; }
 };
 
 struct RuleSpec {

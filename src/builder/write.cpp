@@ -269,11 +269,16 @@ void write_edges_h5(const std::string& path, const EdgeFile& f) {
     std::vector<Row> rows;
     auto rows_of = [&](std::uint64_t t) {
         rows.clear();
-        for (std::size_t k = 0; k < n_groups; ++k)
+        // Each group's slice is sorted by source: merge them in group order
+        // (std::inplace_merge is stable, so the earlier group comes first).
+        for (std::size_t k = 0; k < n_groups; ++k) {
+            const auto middle = static_cast<std::ptrdiff_t>(rows.size());
             for (std::uint64_t e = f.groups[k]->offsets[t]; e < f.groups[k]->offsets[t + 1]; ++e)
                 rows.push_back({f.groups[k]->source[e], static_cast<std::uint32_t>(k), e});
-        if (n_groups > 1)
-            std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.source < b.source; });
+            if (middle > 0 && middle < static_cast<std::ptrdiff_t>(rows.size()) && rows[middle].source < rows[middle - 1].source)
+                std::inplace_merge(rows.begin(), rows.begin() + middle, rows.end(),
+                                   [](const Row& a, const Row& b) { return a.source < b.source; });
+        }
     };
 
     // source_to_target: runs of consecutive rows with one source. Pass 1
@@ -314,6 +319,22 @@ void write_edges_h5(const std::string& path, const EdgeFile& f) {
             for (const PropertySpec* p : f.groups[first]->value_specs) {
                 if (p->integer) icols[h].emplace_back(create(grp[h], p->name, H5::PredType::STD_I64LE, h5_rows[h]));
                 else dcols[h].emplace_back(create(grp[h], p->name, H5::PredType::IEEE_F64LE, h5_rows[h]));
+            }
+        }
+        // Which of each edge group's values go to which column of its HDF5
+        // group (edge groups may list the same properties in another order).
+        struct ColumnOrder {
+            std::vector<std::size_t> dcols, icols;
+        };
+        std::vector<ColumnOrder> column_of(n_groups);
+        for (std::size_t k = 0; k < n_groups; ++k) {
+            std::size_t first = 0;
+            while (gid[first] != gid[k]) ++first;
+            const auto& mine = f.groups[k]->value_specs;
+            for (const PropertySpec* p : f.groups[first]->value_specs) {
+                std::size_t j = 0;
+                while (mine[j]->name != p->name) ++j;
+                (p->integer ? column_of[k].icols : column_of[k].dcols).push_back(j);
             }
         }
         const bool wide_index = *std::max_element(h5_rows.begin(), h5_rows.end()) > UINT32_MAX;
@@ -395,11 +416,10 @@ void write_edges_h5(const std::string& path, const EdgeFile& f) {
                 if (wide_index) b_gidx64.push_back(next_index[h]++);
                 else b_gidx.push_back(static_cast<std::uint32_t>(next_index[h]++));
                 b_nsyns[h].push_back(e.nsyns[r.edge]);
-                std::size_t di = 0, ii = 0;
-                for (std::size_t c = 0; c < e.value_specs.size(); ++c) {
-                    if (e.value_specs[c]->integer) b_i[h][ii++].push_back(static_cast<std::int64_t>(e.values[c][r.edge]));
-                    else b_d[h][di++].push_back(e.values[c][r.edge]);
-                }
+                const auto& order = column_of[r.group];
+                for (std::size_t c = 0; c < order.dcols.size(); ++c) b_d[h][c].push_back(e.values[order.dcols[c]][r.edge]);
+                for (std::size_t c = 0; c < order.icols.size(); ++c)
+                    b_i[h][c].push_back(static_cast<std::int64_t>(e.values[order.icols[c]][r.edge]));
                 ++row;
             }
             if (b_src.size() >= kBlockRows) flush();

@@ -40,7 +40,7 @@ inline InMemory build_in_memory(const Json& doc, std::uint64_t seed) {
     m.recipe = std::make_unique<Recipe>(parse_recipe(doc, "test.json"));
     m.recipe->seed = seed;
     for (std::size_t k = 0; k < m.recipe->networks.size(); ++k)
-        m.nets.push_back(build_nodes(m.recipe->networks[k], k, seed));
+        m.nets.push_back(build_nodes(m.recipe->networks[k], k, seed, "test.json"));
     return m;
 }
 

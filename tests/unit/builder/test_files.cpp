@@ -230,6 +230,25 @@ TEST(Files, EdgeGroupsWithDifferentPerEdgeColumnsGetTheirOwnHdfGroups) {
     EXPECT_EQ(types[0].at("source_query"), "ei=='e'");
 }
 
+// Two edge groups listing the same per-edge properties in other orders share
+// an HDF5 group: each value must land in its own column.
+TEST(Files, PerEdgeColumnsAreMatchedByName) {
+    TempDir dir;
+    std::ofstream(dir.path() / "r.json") << R"({"networks": {"n": {
+        "nodes": [{"N": 2, "properties": {"k": "s"}}, {"N": 1, "properties": {"k": "t"}}],
+        "edges": [
+          {"source": {"k": "s"}, "target": {"k": "t"}, "connection_rule": 1, "properties": {"a": {"formula": "1"}, "b": {"formula": "2"}}},
+          {"source": {"k": "t"}, "target": {"k": "s"}, "connection_rule": 1, "properties": {"b": {"formula": "2"}, "a": {"formula": "1"}}}]}}})";
+    build(dir.path() / "r.json", dir.path() / "net", 1);
+    const auto e = sonata::read_edge_populations(dir.path() / "net" / "n_n_edges.h5").at(0);
+    ASSERT_EQ(e.groups.size(), 1u);
+    ASSERT_EQ(e.size(), 4u);
+    for (std::size_t k = 0; k < e.size(); ++k) {
+        EXPECT_EQ(e.groups.at(0).attributes.at("a").numbers[e.group_indices[k]], 1.0) << "row " << k;
+        EXPECT_EQ(e.groups.at(0).attributes.at("b").numbers[e.group_indices[k]], 2.0) << "row " << k;
+    }
+}
+
 TEST(Files, AFailedBuildLeavesTheFolderAsItWas) {
     TempDir dir;
     build(kTutorialRecipe, dir.path() / "net", 1);

@@ -103,7 +103,8 @@ TEST(Selections, ValuesListsAndPerNodeColumns) {
         SelectionSpec s;
         s.network = "A";
         s.path = "sel";
-        for (const auto& item : Json::parse(text).items()) {
+        const Json doc = Json::parse(text);  // items() refers to it: keep it alive
+        for (const auto& item : doc.items()) {
             SelectionSpec::Condition c;
             c.property = item.key();
             if (item.value().is_array())

@@ -434,6 +434,40 @@ TEST(EdgeProperties, ANonFiniteFormulaValueIsAnError) {
     }
 }
 
+TEST(PairwiseBernoulli, AFormulaWithoutDistanceNeedsNoPositions) {
+    const InMemory m = build_in_memory(Json::parse(R"({"networks": {"a": {"nodes": [{"N": 3, "properties": {"w": [0, 0, 4]}}],
+        "edges": [{"connection_rule": "pairwise_bernoulli", "connection_params": {"p": "source_w / 4"}}]}}})"), 1);
+    const BuiltEdges b = m.edges("a", 0);
+    EXPECT_EQ(b.source, (std::vector<std::uint64_t>{2, 2, 2})) << "p = 1 from node 2, 0 from the others";
+}
+
+TEST(EdgeProperties, ADistanceFormulaRefusesNodesWithoutPositions) {
+    const InMemory m = build_in_memory(Json::parse(R"({"networks": {"a": {"nodes": [
+        {"N": 2, "positions": [[0, 0, 0], [100, 0, 0]], "properties": {"pop_name": "A"}},
+        {"N": 2, "properties": {"pop_name": "B"}}],
+        "edges": [{"source": {"pop_name": "A"}, "target": {"pop_name": "B"}, "connection_rule": 1,
+                   "properties": {"delay": {"formula": "1 + distance / 100"}}}]}}})"), 1);
+    try {
+        m.edges("a", 0);
+        FAIL() << "distance to a node without positions must not be taken as 0";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("networks.a.edges[0].properties.delay: formula '1 + distance / 100' reads distance, "
+                                             "but node 2 of network 'a' has no positions"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(EdgeProperties, APropertyNamedXIsReadWhereTheGroupHasNoPositions) {
+    const InMemory m = build_in_memory(Json::parse(R"({"networks": {"a": {"nodes": [{"N": 3, "properties": {"x": [1, 2, 3]}}],
+        "edges": [{"connection_rule": "all_to_all", "properties": {"d": {"formula": "source_x * 10 + target_x"}}}]}}})"), 1);
+    const BuiltEdges b = m.edges("a", 0);
+    ASSERT_EQ(b.source.size(), 9u);
+    for (std::uint64_t t = 0; t < 3; ++t)
+        for (auto k = b.offsets[t]; k < b.offsets[t + 1]; ++k)
+            EXPECT_EQ(b.values[0][k], static_cast<double>(b.source[k] + 1) * 10 + static_cast<double>(t + 1));
+}
+
 // ------------------------------------------------------------------ threads
 TEST(Threads, EdgesDoNotDependOnTheThreadCount) {
     const Json doc = tutorial_recipe();
