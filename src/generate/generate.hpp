@@ -1,27 +1,29 @@
 #pragma once
 // `pointsim generate`: writes a synthetic, Brunel-style balanced E/I point
-// network as a complete BMTK PointNet / SONATA circuit directory, at any size
-// (1e8 edges in bounded memory). Depends on common only in its interface;
-// HDF5 and nlohmann/json are private.
+// network as a complete BMTK PointNet / SONATA circuit directory, at any size.
+// The network itself is a `pointsim build` recipe (out_dir/recipe.json),
+// built by src/builder: one builder in the code. Depends on common only in
+// its interface.
 //
 // The circuit (out_dir/...):
+//   recipe.json: networks "internal" then "external" (below).
 //   network/internal_nodes.h5, internal_node_types.csv
 //       N nest:iaf_psc_alpha neurons, population "internal". Nodes
-//       0 .. N_E-1 are excitatory (node_type_id 100), N_E .. N-1 inhibitory
-//       (101), N_E = round(0.8 N) (half up).
+//       0 .. N_E-1 are excitatory (node_type_id 100, ei e), N_E .. N-1
+//       inhibitory (101, ei i), N_E = round(0.8 N) (half up).
 //   network/external_nodes.h5, external_node_types.csv
-//       population "external", max(1, N/4) virtual nodes (node_type_id 200).
+//       population "external", max(1, N/4) virtual nodes (node_type_id 100).
 //   network/internal_internal_edges.h5, internal_internal_edge_types.csv
-//       population "internal_to_internal": every neuron gets exactly K edges,
-//       K_E = round(0.8 K) (half up) from E sources (edge_type_id 100,
-//       syn_weight J = 60*200/K pA) and K - K_E from I sources (101, -5 J).
-//       Sources are uniform with replacement: autapses and multapses are
-//       allowed (as in NEST's brunel examples with fixed_indegree). Per-edge
-//       delay uniform on {1.0, 1.1, ..., 3.0} ms in group "0" dataset delay.
+//       population "internal_to_internal", rule fixed_indegree: every neuron
+//       gets K_E = round(0.8 K) (half up) edges from E sources (edge_type_id
+//       100, syn_weight J = 60*200/K pA) and K - K_E from I sources (101,
+//       -5 J); autapses and multapses allowed (as in NEST's brunel examples).
+//       Per-edge delay uniform on {1.0, 1.1, ..., 3.0} ms (group "0" dataset
+//       delay).
 //   network/external_internal_edges.h5, external_internal_edge_types.csv
 //       population "external_to_internal": inputs_per_neuron edges per neuron
-//       from uniform external nodes (with replacement), edge_type_id 200,
-//       syn_weight input_weight, delay 1.0 ms (CSV); group "0" is empty.
+//       from uniform external nodes (fixed_indegree), edge_type_id 100,
+//       syn_weight input_weight, delay 1.0 ms (CSV).
 //   inputs/external_spikes.h5
 //       /spikes/external/{timestamps (ms), node_ids}: a Poisson train per
 //       external node at input_rate_hz, each spike moved up to the run's dt
@@ -31,15 +33,14 @@
 //   components/synaptic_models/static.json,
 //   circuit_config.json, simulation_config.json, config.json.
 //
-// Edge files: sorted by target then source; indices/target_to_source holds
-// one range per target (node_id_to_range [N,2], range_to_edge_id [R,2]), so
-// a rank can read just the edges of its targets. No source_to_target index.
-// Existing files of the same names are overwritten.
+// Edge files are in BMTK's builder layout (docs/building.md): sorted by
+// target then source, nsyns 1, both indices. Existing files of the same names
+// are overwritten. The builder holds the edges in memory (about 36 bytes per
+// edge while writing).
 //
-// Determinism: the files depend only on the Options (not on the platform,
-// block size or standard library): std::mt19937_64 streams seeded from
-// `seed` through splitmix64, Lemire's bounded integers, and exponential
-// intervals -log(1-u)/rate, with u a 53-bit fraction.
+// Determinism: the files depend only on the Options (builder/random.hpp:
+// keyed streams, no implementation-defined distributions), not on the
+// platform or the number of threads.
 #include <cstdint>
 #include <filesystem>
 
