@@ -3,8 +3,8 @@
 # commands (sections 1, 2, 4, 5, 6 and 7) in a temporary folder, then copies
 # the PNGs into docs/img/. Run from the repository root after building:
 #   bash docs/img/make_images.sh
-# Needs build/apps/pointsim/pointsim (bash scripts/build.sh). Section 8
-# (mpirun) makes no image and is not run here.
+# Needs build/apps/pointsim/pointsim (bash scripts/build.sh). Sections 8
+# (mpirun) and 9 (the bundled network) make no image and are not run here.
 set -euo pipefail
 
 if [ ! -x build/apps/pointsim/pointsim ] || [ ! -d docs/img ]; then
@@ -23,9 +23,10 @@ cd "$work"
 mkdir pointsim_tutorial
 cd pointsim_tutorial
 
-# 1. The network
+# 1. Building the network
 mkdir sim_ch05
-cp -r "$POINTSIM_SRC/examples/tutorial_ch05/network" "$POINTSIM_SRC/examples/tutorial_ch05/components" sim_ch05/
+pointsim build "$POINTSIM_SRC/examples/tutorial_ch05/build.json" --output sim_ch05/network
+cp -r "$POINTSIM_SRC/examples/tutorial_ch05/components" sim_ch05/
 cp "$POINTSIM_SRC/examples/tutorial_ch05/inputs/lgn_spikes.h5" sim_ch05/
 
 # 2. pointsim init
