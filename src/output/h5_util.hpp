@@ -1,6 +1,7 @@
 #pragma once
-// Internal to pointsim_output (not installed, not for other modules): the small
-// HDF5 pieces shared by the spike and report writers.
+// The small HDF5 pieces shared by every writer of SONATA files: the spike and
+// report writers here, and the network builder (src/builder) and
+// `pointsim generate`, which link pointsim_output for them. Not installed.
 #include <H5Cpp.h>
 
 #include <cstdint>
