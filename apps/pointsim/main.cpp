@@ -56,7 +56,11 @@ int main(int argc, char** argv) {
     build->add_option("recipe", build_options.recipe, "recipe file (JSON)")->required();
     build->add_option("-o,--output", build_options.output_dir, "folder to write the network to")->required();
     auto* build_seed_option = build->add_option("--seed", build_seed, "random seed (default: the recipe's \"seed\", else 0)")
-                                  ->check(CLI::NonNegativeNumber);
+                                  ->check(CLI::Validator(
+                                      [](std::string& v) {
+                                          return !v.empty() && v[0] == '-' ? "the seed must be >= 0, got " + v : std::string();
+                                      },
+                                      "SEED >= 0"));
     build->add_option("--threads", build_options.threads, "threads to connect with (0: all cores); the network is the same for any")
         ->capture_default_str();
 
@@ -128,9 +132,15 @@ int main(int argc, char** argv) {
     }
 
     if (build->parsed()) {
+        // Under mpirun the ranks share the connecting; rank 0 writes and reports.
+        std::unique_ptr<pointsim::comm::Communicator> build_comm;
+        if (pointsim::comm::launched_by_mpi()) build_comm = pointsim::comm::make_mpi_communicator(&argc, &argv);
+        build_options.comm = build_comm.get();
+        const bool root = !build_comm || build_comm->rank() == 0;
         try {
             if (build_seed_option->count() > 0) build_options.seed = static_cast<std::uint64_t>(build_seed);
             const auto s = pointsim::builder::build_network(build_options);
+            if (!root) return 0;
             std::cout << "pointsim: wrote " << build_options.output_dir.string() << ":";
             for (const auto& n : s.networks) std::cout << " " << n.name << " " << n.nodes << " nodes;";
             for (const auto& e : s.edge_files) std::cout << " " << e.population << " " << e.edges << " edges (" << e.synapses << " synapses);";
@@ -138,13 +148,15 @@ int main(int argc, char** argv) {
                       << s.seconds_write << " s to write" << std::endl;
             return 0;
         } catch (const pointsim::Error& e) {
-            std::cerr << "pointsim: error: " << e.what() << std::endl;
+            if (root) std::cerr << "pointsim: error: " << e.what() << std::endl;
             return e.exit_code();
         } catch (const std::bad_alloc&) {
             std::cerr << "pointsim: error: out of memory while building " << build_options.recipe.string() << std::endl;
+            if (build_comm) pointsim::comm::abort_all(*build_comm, kInternalError);
             return kInternalError;
         } catch (const std::exception& e) {
             std::cerr << "pointsim: internal error: " << e.what() << std::endl;
+            if (build_comm) pointsim::comm::abort_all(*build_comm, kInternalError);
             return kInternalError;
         }
     }

@@ -7,6 +7,7 @@
 
 #include "builder/model.hpp"
 #include "builder/random.hpp"
+#include "comm/communicator.hpp"
 #include "common/error.hpp"
 #include "output/staged_files.hpp"
 
@@ -26,11 +27,30 @@ void write_text(const fs::path& file, const std::string& text) {
     if (!out) throw output_error("cannot write '" + file.string() + "'");
 }
 
+// Runs body on every rank; if it fails on any, every rank throws the error
+// of the lowest failing rank (so all stop alike, none waits forever).
+template <class Body>
+void on_all_ranks(comm::Communicator* comm, Body&& body) {
+    const bool many = comm && comm->size() > 1;
+    std::optional<comm::ErrorReport> failure;
+    try {
+        body();
+    } catch (const Error& e) {
+        if (!many) throw;
+        failure = comm::ErrorReport{static_cast<int>(e.kind()), e.what()};
+    }
+    if (many)
+        if (const auto agreed = comm->agree(failure)) throw Error(static_cast<ErrorKind>(agreed->kind), agreed->message);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
+
+void write_files(const fs::path& dir, const std::vector<BuiltNetwork>& nets, const std::vector<EdgeFile>& files,
+                 BuildSummary& summary);
 
 BuildSummary build_network(const BuildOptions& options) {
     Recipe recipe = load_recipe(options.recipe);
@@ -60,9 +80,11 @@ BuildSummary build_network(const BuildOptions& options) {
             const EdgeGroupSpec& e = net.edges[i];
             const BuiltNetwork& src = net_named(e.source.network);
             const BuiltNetwork& trg = net_named(e.target.network);
-            built.push_back(std::make_unique<BuiltEdges>(
-                connect(e, kFirstEdgeTypeId + static_cast<std::uint32_t>(i), hash_keys(recipe.seed, kEdgeStream, k, i), src,
-                        trg, recipe, threads)));
+            on_all_ranks(options.comm, [&] {
+                built.push_back(std::make_unique<BuiltEdges>(connect(e, kFirstEdgeTypeId + static_cast<std::uint32_t>(i),
+                                                                     hash_keys(recipe.seed, kEdgeStream, k, i), src, trg,
+                                                                     recipe, threads, options.comm)));
+            });
             summary.candidate_pairs += built.back()->candidate_pairs;
             EdgeFile* file = nullptr;
             for (auto& f : files)
@@ -76,9 +98,18 @@ BuildSummary build_network(const BuildOptions& options) {
     }
     summary.seconds_connect = seconds_since(t0);
 
-    // Files: under temporary names, renamed when every one is complete.
+    // Files (rank 0): under temporary names, renamed when every one is complete.
     const auto t1 = std::chrono::steady_clock::now();
-    const fs::path& dir = options.output_dir;
+    on_all_ranks(options.comm, [&] {
+        if (options.comm && options.comm->rank() != 0) return;
+        write_files(options.output_dir, nets, files, summary);
+    });
+    summary.seconds_write = seconds_since(t1);
+    return summary;
+}
+
+void write_files(const fs::path& dir, const std::vector<BuiltNetwork>& nets, const std::vector<EdgeFile>& files,
+                 BuildSummary& summary) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec || !fs::is_directory(dir))
@@ -107,8 +138,6 @@ BuildSummary build_network(const BuildOptions& options) {
         summary.edge_files.push_back(c);
     }
     staged.commit();
-    summary.seconds_write = seconds_since(t1);
-    return summary;
 }
 
 }  // namespace pointsim::builder

@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+namespace pointsim::comm {
+class Communicator;
+}
+
 namespace pointsim::builder {
 
 struct BuildOptions {
@@ -21,6 +25,10 @@ struct BuildOptions {
     std::filesystem::path output_dir;
     std::optional<std::uint64_t> seed;  // overrides the recipe's "seed"
     unsigned threads = 1;               // 0: one per hardware thread
+    // Under mpirun: every rank connects its share of the targets, rank 0
+    // gathers them and writes the files (the same bytes for any rank count).
+    // Null: one process.
+    comm::Communicator* comm = nullptr;
 };
 
 struct BuildSummary {
@@ -39,6 +47,8 @@ struct BuildSummary {
     double seconds_connect = 0.0, seconds_write = 0.0;
 };
 
+// Collective when options.comm is set: every rank throws the same Error.
+// The summary's counts are complete on rank 0 only.
 // Throws pointsim::Error: config_error for recipe problems (naming the
 // recipe file and the path inside it), output_error when a file cannot be
 // written.

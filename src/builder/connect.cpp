@@ -16,6 +16,7 @@
 #include "builder/model.hpp"
 #include "builder/parallel.hpp"
 #include "builder/random.hpp"
+#include "comm/communicator.hpp"
 #include "common/error.hpp"
 
 namespace pointsim::builder {
@@ -492,11 +493,50 @@ void fill_values(BuiltEdges& edges, const EdgeGroupSpec& spec, std::uint64_t key
     });
 }
 
+// Blocks travel to rank 0 as one vector of words per rank:
+// [block, n_targets, counts..., n_edges, sources..., nsyns..., candidates]...
+std::vector<std::uint64_t> pack(const std::vector<Block>& blocks, const std::vector<std::size_t>& mine) {
+    std::vector<std::uint64_t> out;
+    for (std::size_t b : mine) {
+        const Block& k = blocks[b];
+        out.push_back(b);
+        out.push_back(k.count.size());
+        out.insert(out.end(), k.count.begin(), k.count.end());
+        out.push_back(k.source.size());
+        out.insert(out.end(), k.source.begin(), k.source.end());
+        out.insert(out.end(), k.nsyns.begin(), k.nsyns.end());
+        out.push_back(k.candidates);
+    }
+    return out;
+}
+
+void unpack(const std::vector<std::uint64_t>& in, std::vector<Block>& blocks) {
+    for (std::size_t i = 0; i < in.size();) {
+        Block& k = blocks.at(in[i++]);
+        const auto n_t = static_cast<std::ptrdiff_t>(in[i++]);
+        k.count.assign(in.begin() + static_cast<std::ptrdiff_t>(i), in.begin() + static_cast<std::ptrdiff_t>(i) + n_t);
+        i += static_cast<std::size_t>(n_t);
+        const auto n_e = static_cast<std::ptrdiff_t>(in[i++]);
+        k.source.assign(in.begin() + static_cast<std::ptrdiff_t>(i), in.begin() + static_cast<std::ptrdiff_t>(i) + n_e);
+        i += static_cast<std::size_t>(n_e);
+        k.nsyns.assign(in.begin() + static_cast<std::ptrdiff_t>(i), in.begin() + static_cast<std::ptrdiff_t>(i) + n_e);
+        i += static_cast<std::size_t>(n_e);
+        k.candidates = in[i++];
+    }
+}
+
+// Every rank stops with the lowest failing rank's error, or none does.
+void agree_or_throw(comm::Communicator* comm, const std::optional<comm::ErrorReport>& local) {
+    const auto agreed = comm ? comm->agree(local) : local;
+    if (agreed) throw Error(static_cast<ErrorKind>(agreed->kind), agreed->message);
+}
+
 }  // namespace
 
 BuiltEdges connect(const EdgeGroupSpec& spec, std::uint32_t type_id, std::uint64_t group_key, const BuiltNetwork& source,
-                   const BuiltNetwork& target, const Recipe& recipe, unsigned threads) {
-    const Connector connector(spec, group_key, source, target, recipe);
+                   const BuiltNetwork& target, const Recipe& recipe, unsigned threads, comm::Communicator* comm) {
+    const Connector connector(spec, group_key, source, target, recipe);  // fails alike on every rank
+    const int rank = comm ? comm->rank() : 0, size = comm ? comm->size() : 1;
     BuiltEdges edges;
     edges.spec = &spec;
     edges.type_id = type_id;
@@ -505,9 +545,24 @@ BuiltEdges connect(const EdgeGroupSpec& spec, std::uint32_t type_id, std::uint64
         const auto& targets = connector.targets();
         const std::size_t n_blocks = (targets.size() + kTargetsPerBlock - 1) / kTargetsPerBlock;
         std::vector<Block> blocks(n_blocks);
-        parallel_blocks(n_blocks, threads, [&](std::size_t b) {
-            connector.connect_targets(b * kTargetsPerBlock, std::min(targets.size(), (b + 1) * kTargetsPerBlock), blocks[b]);
-        });
+        std::vector<std::size_t> mine;  // this rank's blocks: every size-th
+        for (std::size_t b = static_cast<std::size_t>(rank); b < n_blocks; b += static_cast<std::size_t>(size)) mine.push_back(b);
+        std::optional<comm::ErrorReport> failure;
+        try {
+            parallel_blocks(mine.size(), threads, [&](std::size_t i) {
+                const std::size_t b = mine[i];
+                connector.connect_targets(b * kTargetsPerBlock, std::min(targets.size(), (b + 1) * kTargetsPerBlock), blocks[b]);
+            });
+        } catch (const Error& e) {
+            if (size == 1) throw;
+            failure = comm::ErrorReport{static_cast<int>(e.kind()), e.what()};
+        }
+        if (size > 1) {
+            agree_or_throw(comm, failure);
+            const auto gathered = comm->gather(pack(blocks, mine));
+            if (rank != 0) return edges;  // rank 0 holds and writes the network
+            for (int r = 1; r < size; ++r) unpack(gathered[static_cast<std::size_t>(r)], blocks);
+        }
         std::uint64_t total = 0;
         for (const auto& b : blocks) total += b.source.size();
         edges.source.reserve(total);
@@ -523,6 +578,7 @@ BuiltEdges connect(const EdgeGroupSpec& spec, std::uint32_t type_id, std::uint64
             std::vector<std::uint32_t>().swap(blocks[b].nsyns);
         }
     } else {
+        if (rank != 0) return edges;  // one sequence of draws: rank 0 alone
         const auto pairs = connector.connect_by_source();
         edges.source.reserve(pairs.size());
         for (const auto& [t, s] : pairs) {

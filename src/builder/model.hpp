@@ -8,6 +8,10 @@
 
 #include "builder/recipe.hpp"
 
+namespace pointsim::comm {
+class Communicator;
+}
+
 namespace pointsim::builder {
 
 // Per-node values of one property in one node group.
@@ -62,8 +66,11 @@ BuiltNetwork build_nodes(const NetworkSpec& spec, std::size_t index, std::uint64
 std::vector<std::uint64_t> select_nodes(const BuiltNetwork& net, const SelectionSpec& sel, const std::string& file);
 
 // connect.cpp
+// With `comm` (several ranks), each rank connects every size-th block of
+// targets and rank 0 gathers them; other ranks return no edges. Collective.
 BuiltEdges connect(const EdgeGroupSpec& spec, std::uint32_t type_id, std::uint64_t group_key, const BuiltNetwork& source,
-                   const BuiltNetwork& target, const Recipe& recipe, unsigned threads);
+                   const BuiltNetwork& target, const Recipe& recipe, unsigned threads,
+                   comm::Communicator* comm = nullptr);
 
 // write.cpp
 struct EdgeFile {
