@@ -15,7 +15,7 @@ root=$PWD
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-20}
-targets=(${FUZZ_TARGETS:-fuzz_config fuzz_type_table fuzz_spikes_csv fuzz_spikes_h5 fuzz_node_sets})
+targets=(${FUZZ_TARGETS:-fuzz_config fuzz_type_table fuzz_spikes_csv fuzz_spikes_h5 fuzz_node_sets fuzz_recipe})
 start=$(date +%s)
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOINTSIM_FUZZ=ON -DPOINTSIM_BUILD_TESTS=OFF \
