@@ -52,9 +52,12 @@ public:
                 hi[k] = std::max(hi[k], net.position(id)[k]);
             }
         // At most ~2 cells per source: a larger grid only costs memory.
+        // Positions so far apart that the extent overflows get one cell.
         double cell = radius;
         const double budget = std::max(1.0, 2.0 * static_cast<double>(ids.size()));
-        for (;;) {
+        bool finite = true;
+        for (int k = 0; k < 3; ++k) finite = finite && std::isfinite(hi[k] - lo[k]);
+        for (int round = 0; finite && round < 4000; ++round) {
             double cells = 1.0;
             for (int k = 0; k < 3; ++k) cells *= std::floor((hi[k] - lo[k]) / cell) + 1.0;
             if (cells <= budget) break;
@@ -62,7 +65,7 @@ public:
         }
         cell_ = cell;
         lo_ = lo;
-        for (int k = 0; k < 3; ++k) dims_[k] = static_cast<std::int64_t>(std::floor((hi[k] - lo[k]) / cell)) + 1;
+        for (int k = 0; k < 3; ++k) dims_[k] = finite ? cell_coordinate((hi[k] - lo[k]) / cell, INT64_MAX / 4) + 1 : 1;
         const auto n_cells = static_cast<std::size_t>(dims_[0] * dims_[1] * dims_[2]);
         start_.assign(n_cells + 1, 0);
         std::vector<std::size_t> cell_of(ids.size());
@@ -81,8 +84,8 @@ public:
     std::uint64_t for_each_within(const BuiltNetwork& net, const std::array<double, 3>& p, F&& f) const {
         std::int64_t from[3], to[3];
         for (int k = 0; k < 3; ++k) {
-            from[k] = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor((p[k] - radius_ - lo_[k]) / cell_)));
-            to[k] = std::min<std::int64_t>(dims_[k] - 1, static_cast<std::int64_t>(std::floor((p[k] + radius_ - lo_[k]) / cell_)));
+            from[k] = cell_coordinate((p[k] - radius_ - lo_[k]) / cell_, dims_[k] - 1);
+            to[k] = cell_coordinate((p[k] + radius_ - lo_[k]) / cell_, dims_[k] - 1);
         }
         std::uint64_t visited = 0;
         for (std::int64_t i = from[0]; i <= to[0]; ++i)
@@ -99,10 +102,18 @@ public:
     }
 
 private:
+    // floor(x) clamped to [0, last] in floating point first (x may be
+    // huge, infinite or NaN for far-out positions), then converted.
+    static std::int64_t cell_coordinate(double x, std::int64_t last) {
+        double f = std::floor(x);
+        if (!(f >= 0.0)) f = 0.0;
+        if (f > static_cast<double>(last)) f = static_cast<double>(last);
+        return static_cast<std::int64_t>(f);
+    }
+
     std::size_t cell_index(const std::array<double, 3>& p) const {
         std::int64_t c[3];
-        for (int k = 0; k < 3; ++k)
-            c[k] = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor((p[k] - lo_[k]) / cell_)), 0, dims_[k] - 1);
+        for (int k = 0; k < 3; ++k) c[k] = cell_coordinate((p[k] - lo_[k]) / cell_, dims_[k] - 1);
         return static_cast<std::size_t>((c[0] * dims_[1] + c[1]) * dims_[2] + c[2]);
     }
 

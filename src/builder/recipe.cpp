@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -127,6 +128,9 @@ Distribution parse_distribution(const At& at) {
     } else if (kind == "uniform_int") {
         at.only_keys({"distribution", "low", "high"});
         d.kind = Distribution::Kind::uniform_int;
+        constexpr std::int64_t kExact = std::int64_t{1} << 53;  // stored as doubles: whole numbers up to 2^53 are exact
+        for (const char* k : {"low", "high"})
+            if (std::llabs(at.key(k).integer()) > kExact) at.key(k).fail(std::string(k) + " must lie within +-2^53");
         d.a = static_cast<double>(at.key("low").integer());
         d.b = static_cast<double>(at.key("high").integer());
         if (!(d.a <= d.b)) at.key("high").fail("high must not be below low (both are included)");
@@ -363,12 +367,18 @@ RuleSpec parse_rule(const At& edge) {
     auto positive_nsyns = [&](const char* k, std::int64_t v) {
         if (v < 1) params.key(k).fail(std::string(k) + " must be at least 1");
     };
+    // nsyns is stored as uint32 (BMTK's dtype); counts of nodes are far below.
+    constexpr std::int64_t kMaxCount = std::int64_t{1} << 31;
+    for (const char* k : {"nsyn_min", "nsyn_max", "nsyns_min", "nsyns_max", "nsyns", "nsources_min", "nsources_max"})
+        if (params.has(k) && params.key(k).json().is_number() && std::fabs(params.key(k).json().get<double>()) > kMaxCount)
+            params.key(k).fail(std::string(k) + " = " + params.key(k).describe() + " is too large (at most 2^31)");
 
     if (rule_at.json().is_number()) {  // BMTK: an integer rule gives every pair that many synapses
         r.kind = K::constant;
         r.name = "constant";
         r.nsyn_min = r.nsyn_max = rule_at.integer();
-        if (r.nsyn_min < 1) rule_at.fail("an integer connection_rule (synapses per pair) must be at least 1");
+        if (r.nsyn_min < 1 || r.nsyn_min > (std::int64_t{1} << 31))
+            rule_at.fail("an integer connection_rule (synapses per pair) must lie in [1, 2^31], got " + rule_at.describe());
         params.only_keys({});
         return r;
     }

@@ -376,7 +376,13 @@ std::vector<Case> make_cases() {
     add("ConnectionRuleMissing", recipe_edit([](OJson& j) { v1_edges(j, 5).erase("connection_rule"); }), 3,
         {"networks.V1.edges[5]: ", "missing key 'connection_rule'"});
     add("ConnectionRuleIntegerZero", recipe_edit([](OJson& j) { set_rule(v1_edges(j, 4), 0, OJson::object()); }), 3,
-        {"networks.V1.edges[4].connection_rule: ", "at least 1"});
+        {"networks.V1.edges[4].connection_rule: ", "must lie in [1, 2^31], got 0"});
+    add("NsynMaxTooLarge",
+        recipe_edit([](OJson& j) { v1_edges(j, 6).at("connection_params").at("nsyn_max") = std::int64_t{1} << 40; }), 3,
+        {"networks.V1.edges[6].connection_params.nsyn_max: ", "is too large (at most 2^31)"});
+    add("UniformIntBeyondDoublePrecision",
+        v1_property("tag", {{"distribution", "uniform_int"}, {"low", 0}, {"high", std::int64_t{1} << 60}}), 3,
+        {"networks.V1.nodes[0].properties.tag.high: ", "must lie within +-2^53"});
     add("ConnectionRuleIsAList", recipe_edit([](OJson& j) { v1_edges(j, 4).at("connection_rule") = OJson::array({"all_to_all"}); }),
         3, {"networks.V1.edges[4].connection_rule: ", "expected a string"});
     add("ConnectionParamUnknown", recipe_edit([](OJson& j) { v1_edges(j, 3).at("connection_params")["d_maxx"] = 160.0; }), 3,

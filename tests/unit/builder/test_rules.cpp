@@ -287,6 +287,16 @@ TEST(PairwiseBernoulli, SpatialGridMakesTheSameEdgesAsVisitingEveryPair) {
     EXPECT_LT(a.candidate_pairs, b.candidate_pairs / 4) << "the grid visits far fewer pairs";
 }
 
+// Positions whose extent overflows a double get a one-cell grid: no endless
+// refinement, no cast of an infinite cell coordinate.
+TEST(PairwiseBernoulli, FarApartPositionsDoNotBreakTheGrid) {
+    const InMemory m = build_in_memory(Json::parse(R"({"networks": {"a": {"nodes": [{"N": 4,
+        "positions": [[0, 0, 0], [1e308, 0, 0], [-1e308, 0, 0], [1, 0, 0]]}],
+        "edges": [{"connection_rule": "pairwise_bernoulli", "connection_params": {"p": 1, "d_max": 10, "allow_autapses": false}}]}}})"), 1);
+    const BuiltEdges b = m.edges("a", 0);
+    EXPECT_EQ(b.source, (std::vector<std::uint64_t>{3, 0})) << "only nodes 0 and 3 are within 10 um of each other";
+}
+
 TEST(PairwiseBernoulli, FormulaReadsSourceAndTargetProperties) {
     Json doc = cube_recipe(Json::parse(
         R"({"connection_rule": "pairwise_bernoulli", "connection_params": {"p": "source_w * target_w"}})"));
