@@ -62,43 +62,29 @@ recipe_for() {  # S -> recipe path (written into the work folder if not in bench
   echo "$work/tutorial_x$s.json"
 }
 
-# Candidate pairs that are not distance-rule pairs: pointsim counts every
-# (target, source) pair of the selections for select_source_cells (the rule
-# draws its sources from the whole selection), i.e. |targets| x |sources|.
-# Prints that sum, or "nan" when the recipe has other rules than
-# distance_connector and select_source_cells, or selections on per-node values.
-selection_pairs() {
+# Candidate pairs that are not distance-rule pairs: for select_source_cells
+# pointsim counts the sources each target drew, i.e. the edges that rule
+# made. Prints the edge populations ("LGN_to_V1") made only by
+# select_source_cells, whose edge counts run_one subtracts; "nan" when the
+# recipe has other rules than distance_connector and select_source_cells or
+# mixes the two in one edge file.
+selection_pops() {
   python3 - "$1" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
-nets = r["networks"]
-def count(net, sel):
-    n = 0
-    for g in nets[net]["nodes"]:
-        props = g.get("properties", {})
-        ok = True
-        for k, v in sel.items():
-            if k == "network":
-                continue
-            want = v if isinstance(v, list) else [v]
-            have = props.get(k)
-            if isinstance(have, (dict, list)):
-                raise ValueError("per-node property in a selection")
-            ok = ok and have is not None and have in want
-        n += g["N"] if ok else 0
-    return n
-total = 0
+sel, dist = set(), set()
 try:
-    for owner, net in nets.items():
+    for owner, net in r["networks"].items():
         for e in net.get("edges", []):
             rule = e["connection_rule"]
+            pop = e.get("source", {}).get("network", owner) + "_to_" + e.get("target", {}).get("network", owner)
             if rule == "distance_connector":
-                continue
-            if rule != "select_source_cells":
+                dist.add(pop)
+            elif rule == "select_source_cells":
+                sel.add(pop)
+            else:
                 raise ValueError(rule)
-            src, trg = e.get("source", {}), e.get("target", {})
-            total += count(src.get("network", owner), src) * count(trg.get("network", owner), trg)
-    print(total)
+    print("nan" if sel & dist else " ".join(sorted(sel)) or "none")
 except (ValueError, KeyError):
     print("nan")
 EOF
@@ -125,10 +111,10 @@ git_describe=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unkn
 run_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 echo "pointsim build benchmark: $version, $n_proc CPUs (${cpu_model:-unknown}), scales $scales, threads $thread_counts, $repeat repeats, work folder $work" >&2
 
-declare -A recipe other_pairs
+declare -A recipe other_pops
 for s in $scales; do
   recipe[$s]=$(recipe_for "$s")
-  other_pairs[$s]=$(selection_pairs "${recipe[$s]}")
+  other_pops[$s]=$(selection_pops "${recipe[$s]}")
 done
 
 run_one() {  # S T REP
@@ -167,12 +153,21 @@ run_one() {  # S T REP
         if ($i == "s" && $(i + 2) == "write") w = $(i - 1)
       } }
     END { print e + 0, y + 0, (c == "" ? "nan" : c), (cn == "" ? "nan" : cn), (w == "" ? "nan" : w) }' "$work/stdout_$tag")
+  # Candidate pairs of select_source_cells: the edges of its edge files.
+  local sel_pairs=0 pop
+  for pop in ${other_pops[$s]}; do
+    case "$pop" in
+      nan) sel_pairs=nan ;;
+      none) ;;
+      *) sel_pairs=$(awk -v p="$pop" -v acc="$sel_pairs" '{ for (i = 1; i < NF; i++) if ($i == p) print acc + $(i + 1) }' "$work/stdout_$tag") ;;
+    esac
+  done
   local others
   others=$(printf '%s\n%s\n' "$stat0" "$stat1" | awk -v hz="$clk_tck" -v u="$user" -v s="$sys" -v w="$wall" -v np="$n_proc" '
     { busy = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) busy += $i
       if (NR == 1) b0 = busy; else { o = (w > 0) ? 100 * ((busy - b0) / hz - u - s) / (w * np) : 0; if (o < 0) o = 0; printf "%.0f", o } }')
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$s" "$t" "$rep" "$wall" "$user" "$sys" "$rss_kb" "$bytes" "$files" "$edges" "$syn" "$cand" "${other_pairs[$s]}" \
+    "$s" "$t" "$rep" "$wall" "$user" "$sys" "$rss_kb" "$bytes" "$files" "$edges" "$syn" "$cand" "$sel_pairs" \
     "$conn" "$wr" "$others" >> "$runs"
   awk -v w="$wall" -v c="$conn" -v wr="$wr" -v kb="$rss_kb" -v b="$bytes" -v e="$edges" -v o="$others" 'BEGIN {
     printf "   wall %.2f s (connect %.2f s, write %.2f s), max RSS %.1f MB, files %.1f MB, RSS/files %.2f, %d edges; other processes used %d%% of the CPUs\n",
@@ -202,7 +197,7 @@ done
 
 # Medians per (scale, threads). Times per edge = wall / edges; per candidate
 # pair = connect seconds / distance-rule candidate pairs (all candidates
-# minus the select_source_cells selections; the LGN rule's connect time is
+# minus the sources select_source_cells drew; the LGN rule's connect time is
 # included, so this slightly overstates the cost per distance pair).
 table=$(grep -v '^#' "$runs" | sort -t $'\t' -k1,1n -k2,2n | awk -F'\t' -v version="$version" -v git="$git_describe" \
   -v nproc="$n_proc" -v cpu="${cpu_model:-unknown}" -v date="$run_date" '

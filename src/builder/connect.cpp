@@ -38,8 +38,23 @@ std::uint64_t bounded(std::uint64_t bits, std::uint64_t n) {
     return mul_hi_lo(bits, n, lo);
 }
 
-// Uniform grid over the sources' positions, cells at least `radius` wide:
-// a query visits the 27 cells around a point (fewer at the borders).
+// The keyed draws of one target: hash_keys(key, t, s, purpose) with the
+// first two rounds (key, t) done once per target and the third (s) once per
+// pair, so the accept and nsyns draws of a pair cost two rounds each. The
+// same bits as hash_keys (builder/random.hpp).
+class PairDraws {
+public:
+    PairDraws(std::uint64_t key, std::uint64_t target) : prefix_(splitmix64(splitmix64(key) ^ target)) {}
+    void source(std::uint64_t s) { pair_ = splitmix64(prefix_ ^ s); }
+    std::uint64_t bits(std::uint64_t purpose) const { return splitmix64(splitmix64(pair_ ^ purpose) ^ 0); }
+
+private:
+    std::uint64_t prefix_, pair_ = 0;
+};
+
+// Uniform grid over the sources' positions, cells at least radius / 2 wide
+// (a query visits about 5 x 5 cells in a layer thinner than the radius), the
+// members' positions stored in cell order next to their ids.
 class SpatialGrid {
 public:
     SpatialGrid(const BuiltNetwork& net, const std::vector<std::uint64_t>& ids, double radius) : radius_(radius) {
@@ -53,7 +68,7 @@ public:
             }
         // At most ~2 cells per source: a larger grid only costs memory.
         // Positions so far apart that the extent overflows get one cell.
-        double cell = radius;
+        double cell = radius / 2;
         const double budget = std::max(1.0, 2.0 * static_cast<double>(ids.size()));
         bool finite = true;
         for (int k = 0; k < 3; ++k) finite = finite && std::isfinite(hi[k] - lo[k]);
@@ -75,13 +90,21 @@ public:
         }
         std::partial_sum(start_.begin(), start_.end(), start_.begin());
         members_.resize(ids.size());
+        member_pos_.resize(ids.size());
         std::vector<std::size_t> fill(start_.begin(), start_.end() - 1);
-        for (std::size_t i = 0; i < ids.size(); ++i) members_[fill[cell_of[i]]++] = ids[i];
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const std::size_t at = fill[cell_of[i]]++;
+            members_[at] = ids[i];
+            member_pos_[at] = net.position(ids[i]);
+        }
+        // Squared distances above this are surely beyond the radius (the
+        // margin covers rounding); the rest take the exact test below.
+        radius2_margin_ = radius * radius * (1.0 + 1e-9);
     }
 
     // f(source id, distance) for every source within the radius of p.
     template <class F>
-    std::uint64_t for_each_within(const BuiltNetwork& net, const std::array<double, 3>& p, F&& f) const {
+    std::uint64_t for_each_within(const std::array<double, 3>& p, F&& f) const {
         std::int64_t from[3], to[3];
         for (int k = 0; k < 3; ++k) {
             from[k] = cell_coordinate((p[k] - radius_ - lo_[k]) / cell_, dims_[k] - 1);
@@ -92,9 +115,13 @@ public:
             for (std::int64_t j = from[1]; j <= to[1]; ++j)
                 for (std::int64_t k = from[2]; k <= to[2]; ++k) {
                     const auto c = static_cast<std::size_t>((i * dims_[1] + j) * dims_[2] + k);
+                    visited += start_[c + 1] - start_[c];
                     for (std::size_t m = start_[c]; m < start_[c + 1]; ++m) {
-                        ++visited;
-                        const double d = distance(net.position(members_[m]), p);
+                        const auto& a = member_pos_[m];
+                        const double dx = a[0] - p[0], dy = a[1] - p[1], dz = a[2] - p[2];
+                        const double d2 = dx * dx + dy * dy + dz * dz;
+                        if (d2 > radius2_margin_) continue;
+                        const double d = std::sqrt(d2);  // == distance(a, p), bit for bit
                         if (d <= radius_) f(members_[m], d);
                     }
                 }
@@ -117,11 +144,12 @@ private:
         return static_cast<std::size_t>((c[0] * dims_[1] + c[1]) * dims_[2] + c[2]);
     }
 
-    double radius_, cell_ = 1.0;
+    double radius_, cell_ = 1.0, radius2_margin_ = 0.0;
     std::array<double, 3> lo_{};
     std::int64_t dims_[3] = {1, 1, 1};
     std::vector<std::size_t> start_;
     std::vector<std::uint64_t> members_;
+    std::vector<std::array<double, 3>> member_pos_;
 };
 
 // The values a pair formula reads, bound to an Evaluator's slots.
@@ -353,13 +381,14 @@ private:
         std::uint64_t visited = 0;
         auto each_candidate = [&](auto&& f) {
             if (grid_) {
-                visited += grid_->for_each_within(source_, target_.position(t), f);
+                visited += grid_->for_each_within(target_.position(t), f);
             } else {
                 const bool with_d = p_vars_ ? p_vars_->uses_distance() : rule_.p.uses_distance();
                 for (std::uint64_t s : sources_) f(s, with_d ? distance(source_.position(s), target_.position(t)) : 0.0);
                 visited += sources_.size();
             }
         };
+        PairDraws draws(key_, t);
         switch (rule_.kind) {
         case K::distance_connector: {
             const std::uint64_t range = static_cast<std::uint64_t>(rule_.nsyn_max - rule_.nsyn_min + 1);
@@ -371,9 +400,10 @@ private:
                     dw = rule_.d_weight_max * (1.0 - x) + rule_.d_weight_min * x;
                 }
                 if (dw <= 0.0) return;
-                if (unit(hash_keys(key_, t, s, kAccept)) > dw) return;  // BMTK: random.random() > dw drops the pair
+                draws.source(s);
+                if (unit(draws.bits(kAccept)) > dw) return;  // BMTK: random.random() > dw drops the pair
                 edges.emplace_back(s, static_cast<std::uint32_t>(rule_.nsyn_min) +
-                                          static_cast<std::uint32_t>(bounded(hash_keys(key_, t, s, kNsyns), range)));
+                                          static_cast<std::uint32_t>(bounded(draws.bits(kNsyns), range)));
             });
             break;
         }
@@ -381,7 +411,8 @@ private:
             each_candidate([&](std::uint64_t s, double r) {
                 if (no_self && s == t) return;
                 const double p = probability(s, t, r, ev);
-                if (unit(hash_keys(key_, t, s, kAccept)) < p) edges.emplace_back(s, fixed_nsyns());
+                draws.source(s);
+                if (unit(draws.bits(kAccept)) < p) edges.emplace_back(s, fixed_nsyns());
             });
             break;
         case K::constant:
@@ -393,8 +424,9 @@ private:
         case K::connect_random: {
             const std::uint64_t range = static_cast<std::uint64_t>(rule_.nsyn_max - rule_.nsyn_min);
             for (std::uint64_t s : sources_) {
+                draws.source(s);
                 const auto n = static_cast<std::uint32_t>(rule_.nsyn_min) +
-                               static_cast<std::uint32_t>(bounded(hash_keys(key_, t, s, kNsyns), range));
+                               static_cast<std::uint32_t>(bounded(draws.bits(kNsyns), range));
                 if (n > 0) edges.emplace_back(s, n);  // BMTK: 0 synapses means no edge
             }
             visited += sources_.size();
@@ -414,7 +446,7 @@ private:
                                                             std::to_string(sources_.size()) + " nodes");
             for (std::uint64_t i : sample_without_replacement(rng, sources_.size(), n))
                 edges.emplace_back(sources_[i], static_cast<std::uint32_t>(rng.between(rule_.nsyn_min, rule_.nsyn_max - 1)));
-            visited += sources_.size();
+            visited += n;  // sources drawn, not the pool
             break;
         }
         case K::fixed_indegree: {
