@@ -19,6 +19,14 @@ struct ModelEntry {
     Recordables recordables;  // NEST's names and units
 };
 
+// V_m, I_syn (sum of the PSCs) and I_syn_<k> of port k, as NEST names them;
+// NEST has one I_syn_<k> per port, pointsim lists ports 1..16.
+Recordables multisynapse_recordables() {
+    Recordables r{{"V_m", "mV"}, {"I_syn", "pA"}};
+    for (int k = 1; k <= 16; ++k) r.emplace_back("I_syn_" + std::to_string(k), "pA");
+    return r;
+}
+
 const std::vector<ModelEntry>& entries() {
     static const std::vector<ModelEntry> table{
         {"iaf_psc_alpha", make_iaf_psc_alpha, {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}}},
@@ -29,6 +37,9 @@ const std::vector<ModelEntry>& entries() {
         {"glif_psc", make_glif_psc,
          {{"V_m", "mV"}, {"ASCurrents_sum", "pA"}, {"I", "pA"}, {"I_syn", "pA"}, {"threshold", "mV"},
           {"threshold_spike", "mV"}, {"threshold_voltage", "mV"}}},
+        {"izhikevich", make_izhikevich, {{"V_m", "mV"}, {"U_m", "mV"}}},
+        {"iaf_psc_alpha_multisynapse", make_iaf_psc_alpha_multisynapse, multisynapse_recordables()},
+        {"iaf_psc_exp_multisynapse", make_iaf_psc_exp_multisynapse, multisynapse_recordables()},
     };
     return table;
 }

@@ -130,7 +130,9 @@ INSTANTIATE_TEST_SUITE_P(Nest, SingleCell,
                                            "alpha_singular_tau", "alpha_tutorial_472363762", "alpha_vmin_tref_round",
                                            "delta_default", "delta_refractory_input", "exp_default", "exp_singular", "glif1_psc", "glif2_psc",
                                            "glif3_psc", "glif4_psc", "glif5_psc",
-                                           "cond_alpha_default", "cond_exp_default"));
+                                           "cond_alpha_default", "cond_exp_default", "izhikevich_chattering",
+                                           "izhikevich_rs_consistent", "izhikevich_rs_published",
+                                           "iaf_psc_alpha_multisynapse", "iaf_psc_exp_multisynapse"));
 
 }  // namespace
 }  // namespace pointsim::models
