@@ -31,7 +31,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "test_files.hpp"
+
 namespace fs = std::filesystem;
+namespace testing_files = pointsim::testing_files;
 using OJson = nlohmann::ordered_json;
 
 namespace {
@@ -46,50 +49,12 @@ const std::vector<std::string> kBuiltFiles = {"V1_nodes.h5",      "V1_node_types
 
 // ------------------------------------------------------------ files
 
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.good()) throw std::runtime_error("cannot write " + file.string());
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-void edit_json(const fs::path& file, const std::function<void(OJson&)>& edit) {
-    OJson doc = OJson::parse(read_text(file));
-    edit(doc);
-    write_text(file, doc.dump(2));
-}
-
-// Replaces the one occurrence of `from`; throws if it is missing or repeated
-// (a mutation that silently did nothing would make a case meaningless).
-void replace_once(const fs::path& file, const std::string& from, const std::string& to) {
-    std::string text = read_text(file);
-    const auto at = text.find(from);
-    if (at == std::string::npos) throw std::runtime_error("'" + from + "' not in " + file.string());
-    if (text.find(from, at + 1) != std::string::npos) throw std::runtime_error("'" + from + "' twice in " + file.string());
-    text.replace(at, from.size(), to);
-    write_text(file, text);
-}
-
-// 1-based number of the first line holding `needle`.
-int line_of(const fs::path& file, const std::string& needle) {
-    const auto lines = lines_of(read_text(file));
-    for (std::size_t i = 0; i < lines.size(); ++i)
-        if (lines[i].find(needle) != std::string::npos) return static_cast<int>(i) + 1;
-    throw std::runtime_error("'" + needle + "' not in " + file.string());
-}
+using testing_files::line_of;
+using testing_files::lines_of;
+using testing_files::read_text;
+using testing_files::replace_once;
+using testing_files::write_text;
+void edit_json(const fs::path& file, const std::function<void(OJson&)>& edit) { testing_files::edit_json<OJson>(file, edit); }
 
 // "line L, column C", as nlohmann reports where `file` stops being JSON.
 std::string nlohmann_position(const fs::path& file) {

@@ -1,18 +1,18 @@
 #pragma once
 // Shared by the builder tests: build a recipe held in memory, in process.
-#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "builder/model.hpp"
 #include "builder/random.hpp"
+#include "test_files.hpp"
 
 namespace pointsim::builder::test {
 
 namespace fs = std::filesystem;
+namespace testing_files = pointsim::testing_files;
 
 struct InMemory {
     std::unique_ptr<Recipe> recipe;
@@ -44,22 +44,8 @@ inline InMemory build_in_memory(const Json& doc, std::uint64_t seed) {
     return m;
 }
 
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() / ("pointsim_builder_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+struct TempDir : testing_files::TempDir {
+    TempDir() : testing_files::TempDir("pointsim_builder") {}
 };
 
 }  // namespace pointsim::builder::test

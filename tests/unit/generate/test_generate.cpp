@@ -20,30 +20,17 @@
 #include "common/error.hpp"
 #include "generate/generate.hpp"
 #include "sonata/sonata.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
+namespace testing_files = pointsim::testing_files;
 using namespace pointsim;
 using Json = nlohmann::json;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("pointsim_generate_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+struct TempDir : testing_files::TempDir {
+    TempDir() : testing_files::TempDir("pointsim_generate") {}
 };
 
 generate::Options small_options(const fs::path& dir, std::uint64_t seed = 1) {

@@ -20,8 +20,10 @@
 #include "network/network.hpp"
 #include "pointsim/run.hpp"
 #include "workflow/workflow.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
+namespace testing_files = pointsim::testing_files;
 using namespace pointsim;
 using Json = nlohmann::json;
 
@@ -32,23 +34,8 @@ namespace {
 
 const fs::path kExamples = POINTSIM_EXAMPLES_DIR;
 
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("pointsim_workflow_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+struct TempDir : testing_files::TempDir {
+    TempDir() : testing_files::TempDir("pointsim_workflow") {}
 };
 
 Json read_json(const fs::path& file) {
