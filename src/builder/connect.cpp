@@ -616,9 +616,7 @@ BuiltEdges connect(const EdgeGroupSpec& spec, std::uint32_t type_id, std::uint64
             edges.source.insert(edges.source.end(), blocks[b].source.begin(), blocks[b].source.end());
             edges.nsyns.insert(edges.nsyns.end(), blocks[b].nsyns.begin(), blocks[b].nsyns.end());
             edges.candidate_pairs += blocks[b].candidates;
-            Block().count.swap(blocks[b].count);  // free as we go
-            std::vector<std::uint64_t>().swap(blocks[b].source);
-            std::vector<std::uint32_t>().swap(blocks[b].nsyns);
+            blocks[b] = Block();  // free as we go
         }
     } else {
         if (rank != 0) return edges;  // one sequence of draws: rank 0 alone
