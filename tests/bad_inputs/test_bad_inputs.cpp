@@ -653,13 +653,8 @@ const std::vector<Case>& cases() {
 
 // ------------------------------------------------------------ running
 
-struct Result {
-    int code = -1;
-    std::string out, err;
-};
-
-// Single quotes for /bin/sh; temp paths hold no quote characters.
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
+using Result = testing_files::RunResult;
+using testing_files::quoted;
 
 class Fixture {
 public:
@@ -676,18 +671,8 @@ public:
     }
 
     Result run() {
-        const fs::path out = ctx.root / "run.stdout", err = ctx.root / "run.stderr";
-        const std::string cmd = "cd " + quoted(ctx.root.string()) + " && " + (ctx.env.empty() ? "" : ctx.env + " ") +
-                                quoted(kExe) + " run -q " + quoted(ctx.cfg.string()) + " >" + quoted(out.string()) +
-                                " 2>" + quoted(err.string());
-        const int status = std::system(cmd.c_str());
-        Result r;
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-        r.out = read_text(out);
-        r.err = read_text(err);
-        fs::remove(out);
-        fs::remove(err);
-        return r;
+        return testing_files::run_in(ctx.root, (ctx.env.empty() ? "" : ctx.env + " ") + quoted(kExe) + " run -q " +
+                                                   quoted(ctx.cfg.string()));
     }
 
     // Removes the directory unless the test failed.

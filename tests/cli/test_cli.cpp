@@ -21,7 +21,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "test_files.hpp"
+
 namespace fs = std::filesystem;
+namespace testing_files = pointsim::testing_files;
 using OJson = nlohmann::ordered_json;
 
 namespace {
@@ -29,33 +32,11 @@ namespace {
 const fs::path kExamples = POINTSIM_EXAMPLES_DIR;
 const std::string kExe = POINTSIM_EXE;
 
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out << text;
-    ASSERT_TRUE(out.good()) << "cannot write " << file;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
-
-// Single quotes for /bin/sh; temp paths hold no quote characters.
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
-
-struct Result {
-    int code = -1;
-    std::string out, err;
-};
+using testing_files::lines_of;
+using testing_files::read_text;
+using testing_files::write_text;
+using testing_files::quoted;
+using Result = testing_files::RunResult;
 
 class CliTest : public ::testing::Test {
 protected:
@@ -88,19 +69,7 @@ protected:
     }
 
     // Runs pointsim with `args` (already quoted) from the test directory.
-    Result pointsim(const std::string& args) {
-        const fs::path out = dir_ / "cli.stdout", err = dir_ / "cli.stderr";
-        const std::string cmd = "cd " + quoted(dir_.string()) + " && " + quoted(kExe) + " " + args + " >" +
-                                quoted(out.string()) + " 2>" + quoted(err.string());
-        const int status = std::system(cmd.c_str());
-        Result r;
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-        r.out = read_text(out);
-        r.err = read_text(err);
-        fs::remove(out);
-        fs::remove(err);
-        return r;
-    }
+    Result pointsim(const std::string& args) { return testing_files::run_in(dir_, quoted(kExe) + " " + args); }
 
     // `pointsim run -q <config>`: -q leaves only warnings and errors on stderr.
     Result run_quiet(const fs::path& config) { return pointsim("run -q " + quoted(config.string())); }

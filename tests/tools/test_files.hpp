@@ -1,8 +1,9 @@
 #pragma once
-// Shared by the test suites that prepare input files (tests/bad_inputs,
+// Shared by the test suites that prepare input files and run the binary (tests/bad_inputs,
 // tests/bad_recipes, tests/cli, tests/unit/*): a temporary folder, and the
 // text and JSON edits that mutate a copied input. Header-only, test code only.
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace pointsim::testing_files {
@@ -85,6 +87,30 @@ inline int line_of(const fs::path& file, const std::string& needle) {
     for (std::size_t i = 0; i < lines.size(); ++i)
         if (lines[i].find(needle) != std::string::npos) return static_cast<int>(i) + 1;
     throw std::runtime_error("'" + needle + "' not in " + file.string());
+}
+
+// A word for /bin/sh in single quotes (test paths hold no quote characters).
+inline std::string quoted(const std::string& s) { return "'" + s + "'"; }
+
+struct RunResult {
+    int code = -1;  // exit code, or 128 + signal number
+    std::string out, err;
+};
+
+// Runs a shell command line (its words already quoted) from `dir` and
+// captures its exit code, stdout and stderr (through files in `dir`).
+inline RunResult run_in(const fs::path& dir, const std::string& command) {
+    const fs::path out = dir / "run.stdout", err = dir / "run.stderr";
+    const std::string cmd = "cd " + quoted(dir.string()) + " && " + command + " >" + quoted(out.string()) + " 2>" +
+                            quoted(err.string());
+    const int status = std::system(cmd.c_str());
+    RunResult r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    r.out = read_text(out);
+    r.err = read_text(err);
+    fs::remove(out);
+    fs::remove(err);
+    return r;
 }
 
 }  // namespace pointsim::testing_files
