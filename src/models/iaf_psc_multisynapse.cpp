@@ -84,9 +84,26 @@ protected:
         for (std::size_t i = 0; i < n; ++i) V_[i] = v_init[type_[i]];
         for (std::size_t p : ports_) max_ports_ = std::max(max_ports_, p);
     }
-    // I_syn_k of a neuron without port k: 0 (NEST has no such recordable for it).
-    double port_value(const std::vector<std::vector<double>>& psc, std::size_t which, std::size_t i) const {
-        const std::size_t port = which - 2;  // recordables: V_m, I_syn, I_syn_1, ...
+    // How both models end a neuron's step: I_syn, the threshold test, the
+    // refractory count and reset, the state and the next step's current.
+    void end_step(std::size_t i, double V, double current, double theta, double v_reset, Step refractory_counts,
+                  const double* current_in, std::vector<std::uint32_t>& fired) {
+        current_[i] = current;
+        if (V >= theta) {
+            r_[i] = refractory_counts;
+            V = v_reset;
+            fired.push_back(static_cast<std::uint32_t>(i));
+        }
+        V_[i] = V;
+        I_const_[i] = current_in[i];
+    }
+    // Recordable `which` (V_m, I_syn, I_syn_1, ...) of neuron i, whose ports'
+    // currents are psc[port - 1][i]. I_syn_k of a neuron without port k: 0
+    // (NEST has no such recordable for it).
+    double recorded(std::size_t which, std::size_t i, double E_L, const std::vector<std::vector<double>>& psc) const {
+        if (which == 0) return V_[i] + E_L;
+        if (which == 1) return current_[i];
+        const std::size_t port = which - 2;
         return port < ports_[type_[i]] ? psc[port][i] : 0.0;
     }
 
@@ -167,21 +184,12 @@ public:
                 y1_[k][i] = y1_new;
                 current += y2;
             }
-            current_[i] = current;
-            if (V >= p.Theta) {
-                r_[i] = p.refractory_counts;
-                V = p.V_reset;
-                fired.push_back(static_cast<std::uint32_t>(i));
-            }
-            V_[i] = V;
-            I_const_[i] = current_in[i];
+            end_step(i, V, current, p.Theta, p.V_reset, p.refractory_counts, current_in, fired);
         }
     }
 
     double get(std::size_t which, std::size_t i) const override {
-        if (which == 0) return V_[i] + props_[type_[i]].E_L;
-        if (which == 1) return current_[i];
-        return port_value(y2_, which, i);
+        return recorded(which, i, props_[type_[i]].E_L, y2_);
     }
 
 private:
@@ -246,21 +254,12 @@ public:
                 i_syn_[k][i] = s;
                 current += s;
             }
-            current_[i] = current;
-            if (V >= p.Theta) {
-                r_[i] = p.refractory_counts;
-                V = p.V_reset;
-                fired.push_back(static_cast<std::uint32_t>(i));
-            }
-            V_[i] = V;
-            I_const_[i] = current_in[i];
+            end_step(i, V, current, p.Theta, p.V_reset, p.refractory_counts, current_in, fired);
         }
     }
 
     double get(std::size_t which, std::size_t i) const override {
-        if (which == 0) return V_[i] + props_[type_[i]].E_L;
-        if (which == 1) return current_[i];
-        return port_value(i_syn_, which, i);
+        return recorded(which, i, props_[type_[i]].E_L, i_syn_);
     }
 
 private:
