@@ -40,6 +40,9 @@ const std::vector<ModelEntry>& entries() {
         {"izhikevich", make_izhikevich, {{"V_m", "mV"}, {"U_m", "mV"}}},
         {"iaf_psc_alpha_multisynapse", make_iaf_psc_alpha_multisynapse, multisynapse_recordables()},
         {"iaf_psc_exp_multisynapse", make_iaf_psc_exp_multisynapse, multisynapse_recordables()},
+        {"mat2_psc_exp", make_mat2_psc_exp, {{"V_m", "mV"}, {"V_th", "mV"}}},
+        {"amat2_psc_exp", make_amat2_psc_exp,
+         {{"V_m", "mV"}, {"V_th", "mV"}, {"V_th_v", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}}},
     };
     return table;
 }
