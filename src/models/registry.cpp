@@ -43,6 +43,8 @@ const std::vector<ModelEntry>& entries() {
         {"mat2_psc_exp", make_mat2_psc_exp, {{"V_m", "mV"}, {"V_th", "mV"}}},
         {"amat2_psc_exp", make_amat2_psc_exp,
          {{"V_m", "mV"}, {"V_th", "mV"}, {"V_th_v", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}}},
+        {"hh_psc_alpha", make_hh_psc_alpha,
+         {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}, {"Act_m", ""}, {"Inact_h", ""}, {"Act_n", ""}}},
     };
     return table;
 }

@@ -133,7 +133,8 @@ INSTANTIATE_TEST_SUITE_P(Nest, SingleCell,
                                            "cond_alpha_default", "cond_exp_default", "izhikevich_chattering",
                                            "izhikevich_rs_consistent", "izhikevich_rs_published",
                                            "iaf_psc_alpha_multisynapse", "iaf_psc_exp_multisynapse",
-                                           "mat2_psc_exp_default", "amat2_psc_exp_default"));
+                                           "mat2_psc_exp_default", "amat2_psc_exp_default",
+                                           "hh_psc_alpha_default"));
 
 }  // namespace
 }  // namespace pointsim::models
