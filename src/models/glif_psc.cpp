@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/glif_common.hpp"
 #include "models/iaf_propagator.hpp"
 #include "models/model_impl.hpp"
 #include "models/parameters.hpp"
@@ -14,26 +15,19 @@ namespace {
 
 constexpr double kE = 2.718281828459045;  // numerics::e
 
-struct GlifProps {
-    // parameters (potentials relative to E_L)
-    double G, E_L, th_inf, C_m, t_ref, V_reset;
-    double th_spike_add, th_spike_decay, voltage_reset_fraction, voltage_reset_add;
-    double th_voltage_index, th_voltage_decay;
-    std::vector<double> asc_amps;
-    bool has_theta_spike, has_asc, has_theta_voltage;
-    // propagators
-    double theta_spike_decay_rate = 0, theta_spike_refractory_decay_rate = 0;
-    std::vector<double> asc_decay_rates, asc_stable_coeff, asc_refractory_decay_rates;
-    double potential_decay_rate = 0, theta_voltage_decay_rate_inverse = 0, phi = 0, abpara_ratio_voltage = 0;
-    double P33, P30;
+// NEST's Parameters_ and the Variables_ of pre_run_hook (the GLIF part shared
+// with glif_cond), plus the exact propagators of the membrane and the PSCs.
+struct GlifProps : glif::Params, glif::Rates {
+    double P33 = 0, P30 = 0;
     std::vector<double> P11, P21, P22, P31, P32, PSCInit;
-    Step refractory_counts;
+    Step refractory_counts = 0;
     std::size_t n_receptors() const { return P11.size(); }
 };
 
-struct GlifState {
-    double U = 0, threshold = 0, threshold_spike = 0, threshold_voltage = 0, I = 0, I_syn = 0, ASCurrents_sum = 0;
-    std::vector<double> ASCurrents, y1, y2;
+// NEST's State_: the GLIF part (U, ASCurrents, threshold components) and the PSCs.
+struct GlifState : glif::State {
+    double threshold = 0, I = 0, I_syn = 0;
+    std::vector<double> y1, y2;
     Step refractory_steps = 0;
 };
 
@@ -62,8 +56,8 @@ void glif_asc(std::size_t begin, std::size_t end, double stable_coeff, double de
               const double* __restrict active, double* __restrict asc, double* __restrict asc_sum) {
     for (std::size_t i = begin; i < end; ++i) {
         const double c = asc[i], sum_old = asc_sum[i];
-        const double sum = sum_old + (stable_coeff * c);
-        const double decayed = c * decay_rate;
+        double decayed = c, sum = sum_old;
+        glif::advance_asc(stable_coeff, decay_rate, decayed, sum);
         const bool on = active[i] != 0.0;
         asc_sum[i] = on ? sum : sum_old;
         asc[i] = on ? decayed : c;
@@ -197,33 +191,17 @@ private:
     void threshold_test(const GlifProps& p, std::size_t n_asc, std::size_t i, std::vector<std::uint32_t>& fired) {
         if (active_[i] == 0.0) {
             refractory_[i] -= 1.0;
-            threshold_[i] = threshold_spike_[i] + threshold_voltage_[i] + p.th_inf;
+            threshold_[i] = glif::threshold(p, threshold_spike_[i], threshold_voltage_[i]);
             return;
         }
         const double v_old = U_[i];
         ASCurrents_sum_[i] = asc_sum_[i];
         I_syn_[i] = I_syn_new_[i];
-        if (p.has_theta_voltage) {
-            const double beta = (I_[i] + asc_sum_[i]) / p.G;
-            threshold_voltage_[i] =
-                p.phi * (v_old - beta) * p.potential_decay_rate +
-                p.theta_voltage_decay_rate_inverse *
-                    (threshold_voltage_[i] - p.phi * (v_old - beta) - p.abpara_ratio_voltage * beta) +
-                p.abpara_ratio_voltage * beta;
-        }
-        threshold_[i] = threshold_spike_[i] + threshold_voltage_[i] + p.th_inf;
         double U = U_new_[i];
-        if (U > threshold_[i]) {  // strictly greater, unlike the iaf models
+        if (glif::threshold_and_reset(p, p, v_old, I_[i], asc_sum_[i], n_asc,
+                                      [&](std::size_t a) -> double& { return ASCurrents_[a][i]; }, U, threshold_[i],
+                                      threshold_spike_[i], threshold_voltage_[i])) {
             refractory_[i] = static_cast<double>(p.refractory_counts);
-            for (std::size_t a = 0; a < n_asc; ++a)
-                ASCurrents_[a][i] = p.asc_amps[a] + ASCurrents_[a][i] * p.asc_refractory_decay_rates[a];
-            if (!p.has_theta_spike) {
-                U = p.V_reset;
-            } else {
-                U = p.voltage_reset_fraction * v_old + p.voltage_reset_add;
-                threshold_spike_[i] = threshold_spike_[i] * p.theta_spike_refractory_decay_rate + p.th_spike_add;
-                threshold_[i] = threshold_spike_[i] + threshold_voltage_[i] + p.th_inf;
-            }
             fired.push_back(static_cast<std::uint32_t>(i));
         }
         U_[i] = U;
@@ -231,114 +209,27 @@ private:
 
     static std::pair<GlifProps, GlifState> lower(const ParameterSet& set, const TimeGrid& grid) {
         ParamReader r(set);
-        GlifProps p{};
-        // NEST defaults (glif_psc::Parameters_::Parameters_), potentials relative to E_L.
-        p.G = 9.43;
-        p.E_L = -78.85;
-        p.th_inf = -51.68 - p.E_L;
-        p.C_m = 58.72;
-        p.t_ref = 3.75;
-        p.V_reset = 0.0;
-        p.th_spike_add = 0.37;
-        p.th_spike_decay = 0.009;
-        p.voltage_reset_fraction = 0.20;
-        p.voltage_reset_add = 18.51;
-        p.th_voltage_index = 0.005;
-        p.th_voltage_decay = 0.09;
-        std::vector<double> asc_init{0.0, 0.0}, asc_decay{0.003, 0.1}, asc_r{1.0, 1.0}, tau_syn{2.0};
-        p.asc_amps = {-9.18, -198.94};
-        p.has_theta_spike = p.has_asc = p.has_theta_voltage = false;
-
-        // Parameters_::set
-        const double el_old = p.E_L;
-        r.number("E_L", p.E_L);
-        const double delta_el = p.E_L - el_old;
-        double v;
-        if (r.number("V_reset", v)) p.V_reset = v - p.E_L; else p.V_reset -= delta_el;
-        if (r.number("V_th", v)) p.th_inf = v - p.E_L; else p.th_inf -= delta_el;
-        r.number("g", p.G);
-        r.number("C_m", p.C_m);
-        r.number("t_ref", p.t_ref);
-        r.number("th_spike_add", p.th_spike_add);
-        r.number("th_spike_decay", p.th_spike_decay);
-        r.number("voltage_reset_fraction", p.voltage_reset_fraction);
-        r.number("voltage_reset_add", p.voltage_reset_add);
-        r.number("th_voltage_index", p.th_voltage_index);
-        r.number("th_voltage_decay", p.th_voltage_decay);
-        r.numbers("asc_init", asc_init);
-        r.numbers("asc_decay", asc_decay);
-        r.numbers("asc_amps", p.asc_amps);
-        r.numbers("asc_r", asc_r);
-        r.boolean("spike_dependent_threshold", p.has_theta_spike);
-        r.boolean("after_spike_currents", p.has_asc);
-        r.boolean("adapting_threshold", p.has_theta_voltage);
-        const bool R = p.has_theta_spike, ASC = p.has_asc, A = p.has_theta_voltage;
-        if (!((!R && !ASC && !A) || (R && !ASC && !A) || (!R && ASC && !A) || (R && ASC && !A) || (R && ASC && A)))
-            r.fail(model_name, "incorrect combination of spike_dependent_threshold, after_spike_currents and "
-                               "adapting_threshold (valid: GLIF1 none, GLIF2 R, GLIF3 ASC, GLIF4 R+ASC, GLIF5 R+ASC+A)");
-        if (ASC) {
-            const std::size_t n = asc_decay.size();
-            if (asc_init.size() != n || p.asc_amps.size() != n || asc_r.size() != n)
-                r.fail(model_name, "asc_init, asc_decay, asc_amps and asc_r must have the same size");
-            for (std::size_t a = 0; a < n; ++a) {
-                if (asc_decay[a] <= 0.0) r.fail(model_name, "After-spike current time constant must be strictly positive (asc_decay).");
-                if (asc_r[a] < 0.0 || asc_r[a] > 1.0) r.fail(model_name, "asc_r must be within [0.0, 1.0].");
-            }
-        }
-        if (p.V_reset >= p.th_inf) r.fail(model_name, "Reset potential must be smaller than threshold (V_reset < V_th).");
-        if (p.C_m <= 0.0) r.fail(model_name, "Capacitance must be strictly positive (C_m).");
-        if (p.G <= 0.0) r.fail(model_name, "Membrane conductance must be strictly positive (g).");
-        if (p.t_ref <= 0.0) r.fail(model_name, "Refractory time constant must be strictly positive (t_ref).");
-        if (A && p.th_voltage_decay <= 0.0) r.fail(model_name, "th_voltage_decay must be strictly positive.");
-        if (R) {
-            if (p.th_spike_decay <= 0.0) r.fail(model_name, "th_spike_decay must be strictly positive.");
-            if (p.voltage_reset_fraction < 0.0 || p.voltage_reset_fraction > 1.0)
-                r.fail(model_name, "voltage_reset_fraction must be within [0.0, 1.0].");
-        }
+        GlifProps p;
+        std::vector<double> tau_syn{2.0};
+        // Parameters_::set, its checks in glif_psc's order, then tau_syn.
+        const double delta_el = glif::read_params(r, "g", p);
+        glif::check_mechanisms(r, model_name, p);
+        glif::check_asc(r, model_name, p);
+        glif::check_membrane(r, model_name, "g", p);
+        glif::check_theta_voltage(r, model_name, p);
+        glif::check_theta_spike(r, model_name, p);
         if (r.numbers("tau_syn", tau_syn)) {
             for (double t : tau_syn)
-                if (t <= 0) r.fail(model_name, "All synaptic time constants must be strictly positive (tau_syn).");
+                if (t <= 0) r.fail(model_name, "All synaptic time constants must be strictly positive (tau_syn > 0).");
         }
-
-        // State_: U = 0 and ASCurrents from the *default* asc_init (the node is
-        // built before the parameters are set), then State_::set.
-        GlifState s;
-        s.U = 0.0;
-        s.ASCurrents.assign(2, 0.0);
-        if (r.number("V_m", v)) s.U = v - p.E_L; else s.U -= delta_el;
-        std::vector<double> asc_now;
-        if (r.numbers("ASCurrents", asc_now)) {
-            if (!ASC) r.fail(model_name, "ASCurrents can only be set with after_spike_currents.");
-            if (asc_now.size() != asc_decay.size()) r.fail(model_name, "ASCurrents must have the size of asc_decay.");
-            s.ASCurrents = asc_now;
-        }
-        if (r.number("threshold_spike", s.threshold_spike) && !R)
-            r.fail(model_name, "threshold_spike can only be set with spike_dependent_threshold.");
-        if (r.number("threshold_voltage", s.threshold_voltage) && !A)
-            r.fail(model_name, "threshold_voltage can only be set with adapting_threshold.");
+        // State_::set
+        const glif::State g = glif::read_state(r, model_name, p, delta_el);
         r.finish(model_name);
-        if (ASC && s.ASCurrents.size() != asc_decay.size())
-            r.fail(model_name, "asc_decay must have 2 entries unless ASCurrents gives the initial currents.");
+        glif::check_asc_count(r, model_name, p, g);
 
         // pre_run_hook
         const double h = grid.ms_per_step();
-        if (R) {
-            p.theta_spike_decay_rate = std::exp(-p.th_spike_decay * h);
-            p.theta_spike_refractory_decay_rate = std::exp(-p.th_spike_decay * p.t_ref);
-        }
-        if (ASC) {
-            for (std::size_t a = 0; a < asc_decay.size(); ++a) {
-                p.asc_decay_rates.push_back(std::exp(-asc_decay[a] * h));
-                p.asc_stable_coeff.push_back(((1.0 / asc_decay[a]) / h) * (1.0 - p.asc_decay_rates[a]));
-                p.asc_refractory_decay_rates.push_back(asc_r[a] * std::exp(-asc_decay[a] * p.t_ref));
-            }
-        }
-        if (A) {
-            p.potential_decay_rate = std::exp(-p.G * h / p.C_m);
-            p.theta_voltage_decay_rate_inverse = 1 / (std::exp(p.th_voltage_decay * h));
-            p.phi = p.th_voltage_index / (p.th_voltage_decay - p.G / p.C_m);
-            p.abpara_ratio_voltage = p.th_voltage_index / p.th_voltage_decay;
-        }
+        static_cast<glif::Rates&>(p) = glif::rates(p, h);
         const double tau = p.C_m / p.G;
         p.P33 = std::exp(-h / tau);
         p.P30 = 1 / p.C_m * (1 - p.P33) * tau;
@@ -353,9 +244,9 @@ private:
             p.PSCInit.push_back(1.0 * kE / ts);
         }
         p.refractory_counts = grid.ms_to_steps_ceil(p.t_ref);
+        GlifState s;
+        static_cast<glif::State&>(s) = g;
         s.threshold = p.th_inf;
-        s.ASCurrents_sum = 0.0;
-        for (double a : s.ASCurrents) s.ASCurrents_sum += a;
         s.y1.assign(tau_syn.size(), 0.0);
         s.y2.assign(tau_syn.size(), 0.0);
         return {std::move(p), std::move(s)};
