@@ -49,6 +49,7 @@ std::unique_ptr<NeuronGroup> make_iaf_cond_alpha(const std::vector<ParameterSet>
 std::unique_ptr<NeuronGroup> make_iaf_cond_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_iaf_psc_alpha_multisynapse(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_iaf_psc_exp_multisynapse(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_glif_cond(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_izhikevich(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_mat2_psc_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_amat2_psc_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);

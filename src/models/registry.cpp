@@ -27,6 +27,15 @@ Recordables multisynapse_recordables() {
     return r;
 }
 
+// glif_cond: NEST's fixed recordables, then g_<k> of port k (nS); NEST has
+// one g_<k> per port, pointsim lists ports 1..16.
+Recordables glif_cond_recordables() {
+    Recordables r{{"V_m", "mV"}, {"I", "pA"}, {"ASCurrents_sum", "pA"},
+                  {"threshold", "mV"}, {"threshold_spike", "mV"}, {"threshold_voltage", "mV"}};
+    for (int k = 1; k <= 16; ++k) r.emplace_back("g_" + std::to_string(k), "nS");
+    return r;
+}
+
 const std::vector<ModelEntry>& entries() {
     static const std::vector<ModelEntry> table{
         {"iaf_psc_alpha", make_iaf_psc_alpha, {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}}},
@@ -45,6 +54,7 @@ const std::vector<ModelEntry>& entries() {
          {{"V_m", "mV"}, {"V_th", "mV"}, {"V_th_v", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}}},
         {"hh_psc_alpha", make_hh_psc_alpha,
          {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}, {"Act_m", ""}, {"Inact_h", ""}, {"Act_n", ""}}},
+        {"glif_cond", make_glif_cond, glif_cond_recordables()},
     };
     return table;
 }

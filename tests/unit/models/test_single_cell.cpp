@@ -134,7 +134,8 @@ INSTANTIATE_TEST_SUITE_P(Nest, SingleCell,
                                            "izhikevich_rs_consistent", "izhikevich_rs_published",
                                            "iaf_psc_alpha_multisynapse", "iaf_psc_exp_multisynapse",
                                            "mat2_psc_exp_default", "amat2_psc_exp_default",
-                                           "hh_psc_alpha_default"));
+                                           "hh_psc_alpha_default",
+                                           "glif1_cond", "glif2_cond", "glif3_cond", "glif4_cond", "glif5_cond"));
 
 }  // namespace
 }  // namespace pointsim::models
