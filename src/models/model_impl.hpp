@@ -54,5 +54,9 @@ std::unique_ptr<NeuronGroup> make_izhikevich(const std::vector<ParameterSet>&, c
 std::unique_ptr<NeuronGroup> make_mat2_psc_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_amat2_psc_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 std::unique_ptr<NeuronGroup> make_hh_psc_alpha(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_aeif_cond_alpha(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_aeif_cond_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_aeif_psc_alpha(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
+std::unique_ptr<NeuronGroup> make_aeif_psc_exp(const std::vector<ParameterSet>&, const std::vector<std::uint32_t>&, const TimeGrid&);
 
 }  // namespace pointsim::models

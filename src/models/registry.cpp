@@ -55,6 +55,10 @@ const std::vector<ModelEntry>& entries() {
         {"hh_psc_alpha", make_hh_psc_alpha,
          {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}, {"Act_m", ""}, {"Inact_h", ""}, {"Act_n", ""}}},
         {"glif_cond", make_glif_cond, glif_cond_recordables()},
+        {"aeif_cond_alpha", make_aeif_cond_alpha, {{"V_m", "mV"}, {"g_ex", "nS"}, {"g_in", "nS"}, {"w", "pA"}}},
+        {"aeif_cond_exp", make_aeif_cond_exp, {{"V_m", "mV"}, {"g_ex", "nS"}, {"g_in", "nS"}, {"w", "pA"}}},
+        {"aeif_psc_alpha", make_aeif_psc_alpha, {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}, {"w", "pA"}}},
+        {"aeif_psc_exp", make_aeif_psc_exp, {{"V_m", "mV"}, {"I_syn_ex", "pA"}, {"I_syn_in", "pA"}, {"w", "pA"}}},
     };
     return table;
 }

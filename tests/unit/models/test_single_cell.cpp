@@ -135,7 +135,11 @@ INSTANTIATE_TEST_SUITE_P(Nest, SingleCell,
                                            "iaf_psc_alpha_multisynapse", "iaf_psc_exp_multisynapse",
                                            "mat2_psc_exp_default", "amat2_psc_exp_default",
                                            "hh_psc_alpha_default",
-                                           "glif1_cond", "glif2_cond", "glif3_cond", "glif4_cond", "glif5_cond"));
+                                           "glif1_cond", "glif2_cond", "glif3_cond", "glif4_cond", "glif5_cond",
+                                           "aeif_cond_alpha_default", "aeif_cond_alpha_bursting",
+                                           "aeif_cond_alpha_delta_t0", "aeif_cond_alpha_dt001",
+                                           "aeif_cond_exp_default", "aeif_psc_alpha_default",
+                                           "aeif_psc_exp_default"));
 
 }  // namespace
 }  // namespace pointsim::models
