@@ -239,8 +239,8 @@ TEST(Multisynapse, RejectsWhatNestRejects) {
 }
 
 TEST(Registry, UnknownModelListsTheSupportedOnes) {
-    const std::string msg = error_of([] { one("aeif_cond_exp", nlohmann::json::object()); });
-    EXPECT_NE(msg.find("unknown model 'nest:aeif_cond_exp'"), std::string::npos) << msg;
+    const std::string msg = error_of([] { one("ht_neuron", nlohmann::json::object()); });
+    EXPECT_NE(msg.find("unknown model 'nest:ht_neuron'"), std::string::npos) << msg;
     for (const char* m : {"nest:iaf_psc_alpha,", "nest:glif_psc", "nest:izhikevich", "nest:iaf_psc_alpha_multisynapse",
                           "nest:iaf_psc_exp_multisynapse"})
         EXPECT_NE(msg.find(m), std::string::npos) << m << " in " << msg;
