@@ -257,7 +257,7 @@ void check(const AeifParams& p, const Variant& v, const ParamReader& r) {
         // exp((V_peak - V_th) / Delta_T) must stay 1e20 below the largest double.
         const double max_exp_arg = std::log(std::numeric_limits<double>::max() / 1e20);
         if ((p.V_peak - p.V_th) / p.Delta_T >= max_exp_arg)
-            // NEST's text, whose string pieces are joined without spaces.
+            // NEST's text (its string pieces are joined there without the spaces between them).
             r.fail(v.name,
                    "The current combination of V_peak, V_th and Delta_T will lead to numerical overflow at spike "
                    "time; try for instance to increase Delta_T or to reduce V_peak to avoid this problem.");
