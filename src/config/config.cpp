@@ -163,8 +163,8 @@ const KnownKeys kEdgesEntryKeys{{"edges_file", "edge_types_file", "enabled"}, {"
 // Entries of the input modules pointsim runs (spike files and IClamp).
 const KnownKeys kInputKeys{
     {"input_type", "module", "node_set", "enabled", "input_file", "sep", "trial", "amp", "delay", "duration", "file",
-     "separator", "timestamps_column", "amplitudes_column"},
-    {"population", "populations", "default_population", "sweep_id", "downsample", "sweep_window", "section_name",
+     "separator", "timestamps_column", "amplitudes_column", "sweep_id", "downsample", "sweep_window"},
+    {"population", "populations", "default_population", "section_name",
      "section_index", "section_dist", "gids", "random_seed", "electrode_file"}};
 // Entries of the report modules pointsim runs (multimeters, weight recorders).
 const KnownKeys kReportKeys{

@@ -40,7 +40,8 @@ struct CurrentClamp {
 };
 
 // Every enabled IClamp input (current_clamp with scalar or list amp/delay/
-// duration, or csv/file). Onsets <= dt are dropped as BMTK does.
+// duration, csv/file, or nwb/allen: a sweep of an Allen ephys NWB 1 file).
+// Onsets <= dt are dropped as BMTK does.
 std::vector<CurrentClamp> load_current_clamps(const config::SimulationConfig& cfg, const network::Network& net,
                                               const TimeGrid& grid);
 

@@ -98,6 +98,7 @@ Dataset::Dataset(H5::DataSet ds, fs::path file, std::string path)
         dims_.resize(static_cast<std::size_t>(space.getSimpleExtentNdims()));
         if (!dims_.empty()) space.getSimpleExtentDims(dims_.data());
         class_ = ds_.getTypeClass();
+        type_size_ = ds_.getDataType().getSize();
         if (class_ == H5T_INTEGER) {
             const H5::IntType type = ds_.getIntType();
             signed_ = type.getSign() != H5T_SGN_NONE;
@@ -230,6 +231,19 @@ std::optional<std::string> Dataset::string_attribute(const std::string& name) co
             guard(file_, where, [&] { attr.read(mem, buf); });
         });
     }).front();
+}
+
+std::optional<double> Dataset::number_attribute(const std::string& name) const {
+    const std::string where = path_ + " attribute " + name;
+    if (!guard(file_, where, [&] { return ds_.attrExists(name); })) return std::nullopt;
+    const H5::Attribute attr = guard(file_, where, [&] { return ds_.openAttribute(name); });
+    const H5T_class_t cls = guard(file_, where, [&] { return attr.getTypeClass(); });
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT) h5::fail(file_, where, "expected a number, found " + class_name(cls));
+    const hssize_t n = guard(file_, where, [&] { return attr.getSpace().getSimpleExtentNpoints(); });
+    if (n != 1) h5::fail(file_, where, "expected one number, found " + std::to_string(n));
+    double value = 0.0;
+    guard(file_, where, [&] { attr.read(H5::PredType::NATIVE_DOUBLE, &value); });
+    return value;
 }
 
 // ---------------------------------------------------------------- GroupRef

@@ -50,6 +50,8 @@ public:
     H5T_class_t type_class() const { return class_; }
     bool is_string() const { return class_ == H5T_STRING; }
     bool is_numeric() const { return class_ == H5T_INTEGER || class_ == H5T_FLOAT || class_ == H5T_ENUM; }
+    // Bytes per element as stored (e.g. 4 for float32).
+    std::size_t type_size() const { return type_size_; }
 
     // The whole dataset, which must be 1-D. Integer readers require an integer
     // dataset and reject values that do not fit (negative ids, > INT64_MAX).
@@ -65,6 +67,9 @@ public:
     // A string attribute (scalar or one element, fixed or variable length, any
     // charset); nullopt if absent.
     std::optional<std::string> string_attribute(const std::string& name) const;
+    // A numeric attribute (integer or float, scalar or one element) as a
+    // double; nullopt if absent.
+    std::optional<double> number_attribute(const std::string& name) const;
 
 private:
     void require_1d() const;
@@ -78,6 +83,7 @@ private:
     H5T_class_t class_ = H5T_NO_CLASS;
     bool signed_ = false;    // integer datasets only
     std::size_t size_ = 0;   // integer datasets only, bytes
+    std::size_t type_size_ = 0;
 };
 
 enum class Kind { missing, group, dataset, other };

@@ -171,6 +171,24 @@ SpikesByPopulation read_spikes_h5(const fs::path& file);
 // by node id, then as stored. Throws Error(Input) naming file and path.
 SpikesByPopulation read_spikes_nwb(const fs::path& file, const std::string& trial, const std::string& population);
 
+// ------------------------------------------------------ NWB 1 stimulus sweeps
+// The stimulus of one sweep of an Allen Cell Types ephys file (NWB 1.0.x, as
+// AllenSDK's NwbDataSet reads it and BMTK's IClamp NWBReader after it):
+// /epochs/<sweep>/stimulus/timeseries/data (the samples, 1-D, in amperes) and
+// the "rate" attribute (samples per second) of .../timeseries/starting_time.
+// Nothing else in the file is read; starting_time's value and the "unit" and
+// "conversion" attributes are ignored, as BMTK ignores them.
+struct NwbStimulus {
+    std::vector<double> data;        // as stored (integer or float), exactly
+    bool single_precision = false;   // stored as float32: BMTK scales it in float32
+    double rate = 0.0;               // Hz, finite and > 0
+};
+
+// Throws Error(Input) naming the file and the group, dataset or attribute:
+// no /epochs, no such sweep (listing the sweeps there are), data not a 1-D
+// integer or float dataset, rate missing, not a number, or not > 0.
+NwbStimulus read_nwb_stimulus(const fs::path& file, const std::string& sweep);
+
 // BMTK's CSV spike file: header "timestamps population node_ids" (any order),
 // `sep` between fields (default one space; runs of spaces are accepted). Rows
 // without a population column go to `default_population`.

@@ -11,6 +11,7 @@
 
 #include "../network/test_circuit.hpp"
 #include "inputs/inputs.hpp"
+#include "nwb_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace ptest;
@@ -21,6 +22,8 @@ using pointsim::inputs::CurrentClamp;
 using pointsim::inputs::StampedSpike;
 using pointsim::network::Gid;
 using pointsim::network::Network;
+using pointsim::testing_files::NwbSweep;
+using pointsim::testing_files::write_nwb_sweeps;
 
 namespace {
 
@@ -354,8 +357,10 @@ TEST_F(InputsTest, MissingOrBadClampParameterIsAnError) {
     EXPECT_CONTAINS(error_of([&] { clamps({{"c", c}}); }, ErrorKind::Config), "duration");
     EXPECT_CONTAINS(error_of([&] { clamps({{"c", clamp("big", 10.0, 5.0)}}); }, ErrorKind::Config), "amp");
     Json bad_type = clamp(1.0, 10.0, 5.0);
-    bad_type["input_type"] = "nwb";
-    EXPECT_CONTAINS(error_of([&] { clamps({{"c", bad_type}}); }, ErrorKind::Config), "nwb");
+    bad_type["input_type"] = "ramp";
+    const std::string msg = error_of([&] { clamps({{"c", bad_type}}); }, ErrorKind::Config);
+    EXPECT_CONTAINS(msg, "'ramp'");
+    EXPECT_CONTAINS(msg, "current_clamp, csv, file, nwb, allen");
 }
 
 TEST_F(InputsTest, DecreasingClampTimesAreAnError) {
@@ -426,6 +431,217 @@ TEST_F(InputsTest, SpikeInputsAreIgnoredByClampLoader) {
     EXPECT_EQ(c[0].name, "c");
 }
 
+// ================================================================ NWB current clamps
+// (BMTK's NWBReader + PointNet's IClamp module; the files are written by
+// tests/tools/nwb_files.hpp in the Allen ephys NWB 1 layout.)
+
+namespace {
+
+Json nwb_clamp(const fs::path& file, const Json& sweep_id, const Json& extra = Json::object()) {
+    Json in = {{"input_type", "nwb"}, {"module", "IClamp"}, {"node_set", "cortex"}, {"file", file.string()},
+               {"sweep_id", sweep_id}};
+    in.update(extra);
+    return in;
+}
+
+// What numpy makes of float32 samples x 1.0e9: a float32 product.
+double f32_times_1e9(double amperes) { return static_cast<double>(static_cast<float>(amperes) * 1.0e9f); }
+
+}  // namespace
+
+TEST_F(InputsTest, NwbClampAmperesTimes1e9AtSampleTimesFromTheRate) {
+    // 10 kHz: one sample every 0.1 ms = dt. Samples 0 and 1 (t = 0, 0.1 <= dt) are dropped.
+    const std::vector<double> a = {1e-9, 2e-9, 7e-7, -1.5e-10, 3.3e-8};
+    write_nwb_sweeps(path("s.nwb"), {NwbSweep{"Sweep_7", a}});
+    const auto c = clamps({{"c", nwb_clamp(path("s.nwb"), 7)}});
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].targets.size(), 5u);
+    EXPECT_EQ(changes(c[0]), (Changes{{2, f32_times_1e9(7e-7)}, {3, f32_times_1e9(-1.5e-10)}, {4, f32_times_1e9(3.3e-8)}}));
+    // The float32 product is not the double one: this test tells them apart.
+    EXPECT_NE(f32_times_1e9(7e-7), static_cast<double>(static_cast<float>(7e-7)) * 1e9);
+    EXPECT_NEAR(c[0].changes[0].amplitude, 700.0, 1e-3);  // "nA" values, which NEST reads as pA
+
+    // float64 samples are scaled in double precision.
+    NwbSweep f64{"Sweep_7", a};
+    f64.float32 = false;
+    write_nwb_sweeps(path("d.nwb"), {f64});
+    EXPECT_EQ(changes(clamps({{"c", nwb_clamp(path("d.nwb"), 7)}})[0]),
+              (Changes{{2, 7e-7 * 1e9}, {3, -1.5e-10 * 1e9}, {4, 3.3e-8 * 1e9}}));
+
+    // 5 kHz: a sample every 0.2 ms; 1 kHz: every 1 ms (sample 0 alone is dropped).
+    NwbSweep slow{"Sweep_7", {1e-9, 2e-9, 3e-9}, 5000.0};
+    write_nwb_sweeps(path("slow.nwb"), {slow});
+    EXPECT_EQ(changes(clamps({{"c", nwb_clamp(path("slow.nwb"), 7)}})[0]),
+              (Changes{{2, f32_times_1e9(2e-9)}, {4, f32_times_1e9(3e-9)}}));
+    slow.rate = 1000.0;
+    write_nwb_sweeps(path("slower.nwb"), {slow});
+    EXPECT_EQ(changes(clamps({{"c", nwb_clamp(path("slower.nwb"), 7)}})[0]),
+              (Changes{{10, f32_times_1e9(2e-9)}, {20, f32_times_1e9(3e-9)}}));
+}
+
+TEST_F(InputsTest, NwbClampAllenInputTypeIsTheSameReader) {
+    write_nwb_sweeps(path("s.nwb"), {NwbSweep{"Sweep_7", {0.0, 1e-9, 2e-9, 3e-9}}});
+    Json allen = nwb_clamp(path("s.nwb"), 7);
+    allen["input_type"] = "allen";
+    EXPECT_EQ(changes(clamps({{"c", allen}})[0]), changes(clamps({{"c", nwb_clamp(path("s.nwb"), 7)}})[0]));
+}
+
+TEST_F(InputsTest, NwbClampDownsampleKeepsEveryNthSample) {
+    // 1 kHz (1 ms per sample), samples i x 1e-9 A.
+    std::vector<double> a;
+    for (int i = 0; i < 12; ++i) a.push_back(i * 1e-9);
+    write_nwb_sweeps(path("s.nwb"), {NwbSweep{"Sweep_1", a, 1000.0}});
+    auto steps_of = [&](const Json& extra) {
+        std::vector<Step> out;
+        const auto c = clamps({{"c", nwb_clamp(path("s.nwb"), 1, extra)}});
+        for (const auto& ch : c.at(0).changes) out.push_back(ch.step);
+        return out;
+    };
+    // downsample 3 ms: every 3rd sample, at its own time (0 ms is dropped).
+    EXPECT_EQ(steps_of({{"downsample", 3.0}}), (std::vector<Step>{30, 60, 90}));
+    const auto c = clamps({{"c", nwb_clamp(path("s.nwb"), 1, {{"downsample", 3.0}})}});
+    EXPECT_EQ(c[0].changes[1].amplitude, f32_times_1e9(6e-9));
+    // round(downsample / interval) as numpy rounds: 2.5 -> 2 (half to even), 3.5 -> 4.
+    EXPECT_EQ(steps_of({{"downsample", 2.5}}), (std::vector<Step>{20, 40, 60, 80, 100}));
+    EXPECT_EQ(steps_of({{"downsample", 3.5}}), (std::vector<Step>{40, 80}));
+    // Not larger than the sample interval: every sample.
+    const std::vector<Step> every{10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110};
+    EXPECT_EQ(steps_of({{"downsample", 1.0}}), every);
+    EXPECT_EQ(steps_of({{"downsample", 0.3}}), every);
+    EXPECT_EQ(steps_of(Json::object()), every);
+}
+
+TEST_F(InputsTest, NwbClampSweepWindowThenDelay) {
+    std::vector<double> a;
+    for (int i = 0; i < 12; ++i) a.push_back(i * 1e-9);
+    write_nwb_sweeps(path("s.nwb"), {NwbSweep{"Sweep_1", a, 1000.0}});
+    // Samples with 3 <= t <= 6 ms keep their sample times (no shift to 0).
+    EXPECT_EQ(changes(clamps({{"c", nwb_clamp(path("s.nwb"), 1, {{"sweep_window", {3.0, 6.0}}})}})[0]),
+              (Changes{{30, f32_times_1e9(3e-9)}, {40, f32_times_1e9(4e-9)}, {50, f32_times_1e9(5e-9)},
+                       {60, f32_times_1e9(6e-9)}}));
+    // downsample first, then the window on sample times, then the delay.
+    const auto c = clamps({{"c", nwb_clamp(path("s.nwb"), 1,
+                                           {{"downsample", 2.0}, {"sweep_window", {3.0, 8.0}}, {"delay", 10.0}})}});
+    EXPECT_EQ(changes(c[0]), (Changes{{140, f32_times_1e9(4e-9)}, {160, f32_times_1e9(6e-9)}, {180, f32_times_1e9(8e-9)}}));
+    // The delay alone shifts every sample: sample 0 (0 ms) now lands at 2.5 ms and is kept.
+    const auto d = clamps({{"c", nwb_clamp(path("s.nwb"), 1, {{"delay", 2.5}, {"sweep_window", {0, 1}}})}});
+    EXPECT_EQ(changes(d[0]), (Changes{{25, 0.0}, {35, f32_times_1e9(1e-9)}}));
+}
+
+TEST_F(InputsTest, NwbClampSweepIdRule) {
+    // An integer, or a value Python's int() reads as one, names Sweep_<n>; other strings are the group name.
+    write_nwb_sweeps(path("s.nwb"), {NwbSweep{"Sweep_7", {0.0, 0.0, 1e-9}}, NwbSweep{"Sweep_70", {0.0, 0.0, 2e-9}},
+                                     NwbSweep{"ramp", {0.0, 0.0, 3e-9}}, NwbSweep{"Sweep_0", {0.0, 0.0, 4e-9}}});
+    auto amp_of = [&](const Json& id) { return clamps({{"c", nwb_clamp(path("s.nwb"), id)}})[0].changes.at(0).amplitude; };
+    for (const Json& id : {Json(7), Json("7"), Json(" +007 "), Json(7.0), Json("Sweep_7")})
+        EXPECT_EQ(amp_of(id), f32_times_1e9(1e-9)) << id.dump();
+    EXPECT_EQ(amp_of(70), f32_times_1e9(2e-9));
+    EXPECT_EQ(amp_of("7_0"), f32_times_1e9(2e-9));  // int("7_0") == 70
+    EXPECT_EQ(amp_of("ramp"), f32_times_1e9(3e-9));
+    EXPECT_EQ(amp_of("-0"), f32_times_1e9(4e-9));
+
+    // A missing sweep names the file, the group and the sweeps there are.
+    const std::string msg = error_of([&] { clamps({{"c", nwb_clamp(path("s.nwb"), 8)}}); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "s.nwb");
+    EXPECT_CONTAINS(msg, "/epochs/Sweep_8");
+    EXPECT_CONTAINS(msg, "'Sweep_0', 'Sweep_7', 'Sweep_70', 'ramp'");
+    EXPECT_CONTAINS(error_of([&] { clamps({{"c", nwb_clamp(path("s.nwb"), "7.0")}}); }, ErrorKind::Input),
+                    "/epochs/7.0");  // int("7.0") fails in Python too
+    // Not a whole number, or not a number or string: the config is wrong.
+    EXPECT_CONTAINS(error_of([&] { clamps({{"c", nwb_clamp(path("s.nwb"), 7.5)}}); }, ErrorKind::Config),
+                    "inputs.c.sweep_id");
+    EXPECT_CONTAINS(error_of([&] { clamps({{"c", nwb_clamp(path("s.nwb"), true)}}); }, ErrorKind::Config),
+                    "inputs.c.sweep_id");
+    Json no_id = nwb_clamp(path("s.nwb"), 7);
+    no_id.erase("sweep_id");
+    EXPECT_CONTAINS(error_of([&] { clamps({{"c", no_id}}); }, ErrorKind::Config), "inputs.c.sweep_id is missing");
+}
+
+TEST_F(InputsTest, NwbClampBadParameters) {
+    write_nwb_sweeps(path("s.nwb"), {NwbSweep{"Sweep_1", {0.0, 1e-9, 2e-9}}});
+    auto config_msg = [&](const Json& extra) {
+        return error_of([&] { clamps({{"c", nwb_clamp(path("s.nwb"), 1, extra)}}); }, ErrorKind::Config);
+    };
+    for (const Json& d : {Json(0.0), Json(-1.0), Json("fast")}) {
+        const std::string msg = config_msg({{"downsample", d}});
+        EXPECT_CONTAINS(msg, "inputs.c.downsample");
+        EXPECT_CONTAINS(msg, d.dump());
+    }
+    for (const Json& w : {Json::array({5.0, 2.0}), Json::array({3.0, 3.0}), Json::array({-1.0, 2.0}),
+                          Json::array({1.0}), Json("all"), Json::array({1.0, "end"})}) {
+        const std::string msg = config_msg({{"sweep_window", w}});
+        EXPECT_CONTAINS(msg, "inputs.c.sweep_window");
+        EXPECT_CONTAINS(msg, "0 <= start_time < stop_time");
+    }
+    EXPECT_CONTAINS(config_msg({{"delay", "late"}}), "inputs.c.delay");
+    // A missing file: an input error naming the file and the key.
+    const std::string msg =
+        error_of([&] { clamps({{"c", nwb_clamp(path("absent.nwb"), 1)}}); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "absent.nwb: file not found");
+    EXPECT_CONTAINS(msg, "inputs.c.file");
+}
+
+TEST_F(InputsTest, NwbClampBadFiles) {
+    auto input_msg = [&](const std::string& name) {
+        return error_of([&] { clamps({{"c", nwb_clamp(path(name), 1)}}); }, ErrorKind::Input);
+    };
+    const std::string data = "/epochs/Sweep_1/stimulus/timeseries/data";
+    const std::string start = "/epochs/Sweep_1/stimulus/timeseries/starting_time";
+    // rate missing, zero, negative.
+    NwbSweep s{"Sweep_1", {0.0, 1e-9}};
+    s.rate.reset();
+    write_nwb_sweeps(path("norate.nwb"), {s});
+    std::string msg = input_msg("norate.nwb");
+    EXPECT_CONTAINS(msg, "norate.nwb: " + start);
+    EXPECT_CONTAINS(msg, "'rate'");
+    for (double r : {0.0, -10000.0}) {
+        s.rate = r;
+        write_nwb_sweeps(path("badrate.nwb"), {s});
+        msg = input_msg("badrate.nwb");
+        EXPECT_CONTAINS(msg, "badrate.nwb: " + start);
+        EXPECT_CONTAINS(msg, "must be a positive number");
+    }
+    // The stimulus as a 2-D dataset, or as strings.
+    write_nwb_sweeps(path("rank.nwb"), {NwbSweep{"Sweep_1", {0.0}}});
+    {
+        H5::H5File f(path("rank.nwb").string(), H5F_ACC_RDWR);
+        f.unlink("/stimulus/presentation/Sweep_1/data");
+        const hsize_t dims[2] = {2, 2};
+        f.createDataSet("/stimulus/presentation/Sweep_1/data", H5::PredType::IEEE_F32LE, H5::DataSpace(2, dims));
+    }
+    msg = input_msg("rank.nwb");
+    EXPECT_CONTAINS(msg, "rank.nwb: " + data);
+    EXPECT_CONTAINS(msg, "rank 2");
+    write_nwb_sweeps(path("text.nwb"), {NwbSweep{"Sweep_1", {0.0}}});
+    {
+        H5::H5File f(path("text.nwb").string(), H5F_ACC_RDWR);
+        f.unlink("/stimulus/presentation/Sweep_1/data");
+        write_strings(f.openGroup("/stimulus/presentation/Sweep_1"), "data", {"1e-9", "2e-9"});
+    }
+    msg = input_msg("text.nwb");
+    EXPECT_CONTAINS(msg, "text.nwb: " + data);
+    EXPECT_CONTAINS(msg, "integer or float");
+    // No /epochs at all (e.g. an NWB 2 file); a file that is not HDF5.
+    write_spikes_h5(path("spikes.nwb"), {SpikePop{"lgn", {10}, {1.0}}});
+    EXPECT_CONTAINS(input_msg("spikes.nwb"), "spikes.nwb: /epochs");
+    text_file("plain.nwb", "not hdf5\n");
+    EXPECT_CONTAINS(input_msg("plain.nwb"), "plain.nwb");
+}
+
+TEST_F(InputsTest, NwbClampSamplesOffTheGridAreAnError) {
+    // 50 kHz = 0.02 ms per sample, dt 0.1: NEST refuses such amplitude times;
+    // the message says how the file samples and that downsample helps.
+    write_nwb_sweeps(path("fast.nwb"), {NwbSweep{"Sweep_1", std::vector<double>(20, 1e-9), 50000.0}});
+    const std::string msg = error_of([&] { clamps({{"c", nwb_clamp(path("fast.nwb"), 1)}}); }, ErrorKind::Config);
+    EXPECT_CONTAINS(msg, "inputs.c");
+    EXPECT_CONTAINS(msg, "not a multiple of dt");
+    EXPECT_CONTAINS(msg, "fast.nwb Sweep_1 has one sample every 0.02 ms");
+    EXPECT_CONTAINS(msg, "downsample");
+    // downsample 0.1 keeps every 5th sample, on the grid.
+    const auto c = clamps({{"c", nwb_clamp(path("fast.nwb"), 1, {{"downsample", 0.1}})}});
+    EXPECT_EQ(changes(c[0]), (Changes{{2, f32_times_1e9(1e-9)}, {3, f32_times_1e9(1e-9)}}));
+}
+
 // ================================================================ real examples
 
 struct Loaded {
@@ -487,6 +703,20 @@ TEST(ExampleInputs, Point120CellsClampForms) {
     const Changes csv_expected{{80000, 0.15}, {130000, 0.0}, {180000, 0.175}, {230000, 0.0}, {280000, 0.2}, {330000, 0.0}};
     EXPECT_EQ(changes(c[0]), csv_expected);
     EXPECT_EQ(c[0].targets.size(), 120u);
+}
+
+TEST(ExampleInputs, PointIclampNwbSweep55) {
+    // 8000 float32 samples at 10 kHz, downsample 0.5 ms: every 5th sample,
+    // the first (t = 0) dropped; 700 "pA" from 100 ms on.
+    const Loaded l = load_example("point_iclamp_nwb/config.simulation_iclamp.nwb.json");
+    const auto c = pointsim::inputs::load_current_clamps(l.cfg, l.net, l.grid);
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].targets.size(), l.net.n_neurons());
+    ASSERT_EQ(c[0].changes.size(), 1599u);
+    for (std::size_t k = 0; k < c[0].changes.size(); ++k) ASSERT_EQ(c[0].changes[k].step, 5 * static_cast<Step>(k + 1));
+    EXPECT_EQ(c[0].changes[198].amplitude, 0.0);  // 99.5 ms
+    EXPECT_EQ(c[0].changes[199].step, 1000);
+    EXPECT_EQ(c[0].changes[199].amplitude, static_cast<double>(static_cast<float>(7e-7) * 1e9f));
 }
 
 TEST(ExampleInputs, Point120CellsPerturbations) {
