@@ -176,6 +176,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"point_120cells", "config.simulation_perturbations", false},
                       Case{"point_450cells", "config.simulation", false},
                       Case{"point_450glifs", "config.simulation", false},
+                      Case{"point_iclamp_nwb", "config.simulation_iclamp.nwb", true},
                       Case{"point_stdp", "config.simulation_iclamp", true, true},
                       Case{"point_stdp", "config.simulation_virtual", true, true},
                       Case{"sonata_300", "simulation_config", true}),
