@@ -18,6 +18,7 @@
 #include <functional>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "nwb_files.hpp"
 #include "test_files.hpp"
 
 namespace fs = std::filesystem;
@@ -225,6 +227,35 @@ std::function<void(Ctx&)> spikes_csv(const std::string& text) {
             j["inputs"]["thalamus_spikes"]["input_file"] = "$INPUT_DIR/spikes.csv";
         });
     };
+}
+
+// The current clamp read from an NWB sweep instead: inputs/clamp.nwb (the
+// Allen ephys NWB 1 layout, tests/tools/nwb_files.hpp) with `sweep`, then
+// `after` for a defect in the file or the config.
+testing_files::NwbSweep good_sweep() {
+    // 100 kHz = one sample every 0.01 ms = dt; 0.15 "pA" from 5 ms to 15 ms.
+    std::vector<double> amperes(2000, 0.0);
+    for (std::size_t i = 500; i < 1500; ++i) amperes[i] = 0.15e-9;
+    return {"Sweep_3", amperes, 1e5};
+}
+std::function<void(Ctx&)> clamp_nwb(testing_files::NwbSweep sweep, std::function<void(Ctx&)> after = nullptr) {
+    return [sweep, after](Ctx& c) {
+        testing_files::write_nwb_sweeps(c.input("clamp.nwb"), {sweep});
+        edit_json(c.cfg, [](OJson& j) {
+            auto& cl = j["inputs"]["current_clamp"];
+            cl = {{"input_type", "nwb"}, {"module", "IClamp"}, {"node_set", {{"population", "cortex"}}},
+                  {"file", "$INPUT_DIR/clamp.nwb"}, {"sweep_id", 3}};
+        });
+        if (after) after(c);
+    };
+}
+std::function<void(Ctx&)> clamp_nwb_edit(Edit e) {
+    return clamp_nwb(good_sweep(), [e](Ctx& c) { edit_json(c.cfg, [&](OJson& j) { e(j["inputs"]["current_clamp"]); }); });
+}
+testing_files::NwbSweep with_rate(std::optional<double> rate) {
+    auto s = good_sweep();
+    s.rate = rate;
+    return s;
 }
 
 const std::string kCortexNodes = "network/cortex_nodes.h5";
@@ -571,6 +602,48 @@ std::vector<Case> make_cases() {
     add("ClampCsvAmpNotANumber", clamp_csv("timestamps amps\n5.0 0.1\n10.0 zero\n"), 4,
         {"inputs/clamp.csv", "zero"});
 
+    // ------------------------------------------------ current clamps from an NWB sweep (3, 4)
+    const std::string kNwbData = "/epochs/Sweep_3/stimulus/timeseries/data";
+    const std::string kNwbStart = "/epochs/Sweep_3/stimulus/timeseries/starting_time";
+    add("ClampNwbFileMissing", clamp_nwb(good_sweep(), [](Ctx& c) { fs::remove(c.input("clamp.nwb")); }), 4,
+        {"inputs/clamp.nwb", "file not found", "bad.json: inputs.current_clamp.file"});
+    add("ClampNwbSweepMissing", clamp_nwb_edit([](OJson& cl) { cl["sweep_id"] = 4; }), 4,
+        {"inputs/clamp.nwb", "/epochs/Sweep_4", "no such sweep", "'Sweep_3'"});
+    add("ClampNwbDataRank2",
+        clamp_nwb(good_sweep(),
+                  [](Ctx& c) {
+                      H5::H5File f(c.input("clamp.nwb").string(), H5F_ACC_RDWR);
+                      f.unlink("/stimulus/presentation/Sweep_3/data");
+                      const hsize_t dims[2] = {1000, 2};
+                      f.createDataSet("/stimulus/presentation/Sweep_3/data", H5::PredType::IEEE_F32LE,
+                                      H5::DataSpace(2, dims));
+                  }),
+        4, {"inputs/clamp.nwb", kNwbData, "1-D", "rank 2"});
+    add("ClampNwbDataStrings",
+        clamp_nwb(good_sweep(),
+                  [](Ctx& c) {
+                      H5::H5File f(c.input("clamp.nwb").string(), H5F_ACC_RDWR);
+                      f.unlink("/stimulus/presentation/Sweep_3/data");
+                      H5::StrType t(H5::PredType::C_S1, 8);
+                      const hsize_t n = 2;
+                      char text[16] = "1.5e-10";  // and "" in the second row
+                      f.createDataSet("/stimulus/presentation/Sweep_3/data", t, H5::DataSpace(1, &n)).write(text, t);
+                  }),
+        4, {"inputs/clamp.nwb", kNwbData, "integer or float"});
+    add("ClampNwbRateMissing", clamp_nwb(with_rate(std::nullopt)), 4,
+        {"inputs/clamp.nwb", kNwbStart, "'rate'", "missing"});
+    add("ClampNwbRateZero", clamp_nwb(with_rate(0.0)), 4, {"inputs/clamp.nwb", kNwbStart, "'rate' = 0", "positive"});
+    add("ClampNwbRateNegative", clamp_nwb(with_rate(-1e5)), 4,
+        {"inputs/clamp.nwb", kNwbStart, "'rate' = -100000", "positive"});
+    add("ClampNwbDownsampleZero", clamp_nwb_edit([](OJson& cl) { cl["downsample"] = 0; }), 3,
+        {"bad.json", "inputs.current_clamp.downsample", "0 ms", "positive"});
+    add("ClampNwbDownsampleNotANumber", clamp_nwb_edit([](OJson& cl) { cl["downsample"] = "0.5 ms"; }), 3,
+        {"bad.json", "inputs.current_clamp.downsample", "\"0.5 ms\""});
+    add("ClampNwbSweepWindowReversed", clamp_nwb_edit([](OJson& cl) { cl["sweep_window"] = {15.0, 5.0}; }), 3,
+        {"bad.json", "inputs.current_clamp.sweep_window", "[15.0,5.0]", "0 <= start_time < stop_time"});
+    add("ClampNwbSamplesOffTheGrid", clamp_nwb(with_rate(3e5)), 3,
+        {"bad.json", "inputs.current_clamp", "not a multiple of dt", "clamp.nwb Sweep_3", "downsample"});
+
     // ================================================ reports (3)
     add("ReportUnknownVariable", config_edit([](OJson& j) { j["reports"]["membrane_potential"]["variable_name"] = "V_x"; }), 3,
         {"bad.json", "reports.membrane_potential.variable_name", "'V_x'", "V_m"});
@@ -734,6 +807,20 @@ TEST(BadInputBaseline, BaselineRunsCleanly) {
     EXPECT_TRUE(r.err.empty()) << r.err;
     for (const char* f : {"spikes.h5", "spikes.csv", "log.txt", "membrane_potential.h5", "bad.json"})
         EXPECT_TRUE(fs::is_regular_file(fx.ctx.ex / "output" / f)) << f << " missing";
+    fx.finish(HasFailure());
+}
+
+// The NWB form of the current clamp, without a defect, runs too: the
+// ClampNwb* cases fail because of their defect.
+TEST(BadInputBaseline, NwbClampRunsCleanly) {
+    Fixture fx;
+    clamp_nwb(good_sweep())(fx.ctx);
+    const Result r = fx.run();
+    EXPECT_EQ(r.code, 0) << r.err;
+    // Only PointNet's warning: the samples at 0 and 0.01 ms (<= dt) are dropped.
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find("2 clamp entries with onset <= dt were skipped"), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::is_regular_file(fx.ctx.ex / "output" / "spikes.h5"));
     fx.finish(HasFailure());
 }
 
