@@ -1,11 +1,13 @@
 // Tests for src/sonata: the real example circuits, then small HDF5/CSV
 // fixtures written into a temporary directory (one defect per error test).
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/error.hpp"
+#include "nwb_files.hpp"
 #include "sonata/sonata.hpp"
 
 namespace fs = std::filesystem;
@@ -1004,4 +1007,120 @@ TEST_F(Fixture, NwbSpikesErrors) {
                         nwb_node(f, "u", "1", {1.0});
                     }, "t"),
                     "/processing/t: no such trial (the file has 'u')");
+}
+
+// =================================================================== NWB 1 stimulus sweeps
+
+TEST_F(Fixture, NwbStimulusSamplesRateAndPrecision) {
+    // tests/tools/nwb_files.hpp: the Allen layout, /epochs/<sweep>/stimulus/timeseries a hard link.
+    using pointsim::testing_files::NwbSweep;
+    NwbSweep f64{"Sweep_2", {0.0, -2.5e-10, 1e-9}, 20000.0};
+    f64.float32 = false;
+    pointsim::testing_files::write_nwb_sweeps(path("s.nwb"), {NwbSweep{"Sweep_1", {0.0, 7e-7, 1.5e-10}, 1e4}, f64});
+    const NwbStimulus a = read_nwb_stimulus(path("s.nwb"), "Sweep_1");
+    EXPECT_TRUE(a.single_precision);
+    EXPECT_EQ(a.rate, 10000.0);
+    // float32 values, exactly.
+    EXPECT_EQ(a.data, (std::vector<double>{0.0, static_cast<float>(7e-7), static_cast<float>(1.5e-10)}));
+    const NwbStimulus b = read_nwb_stimulus(path("s.nwb"), "Sweep_2");
+    EXPECT_FALSE(b.single_precision);
+    EXPECT_EQ(b.rate, 20000.0);
+    EXPECT_EQ(b.data, (std::vector<double>{0.0, -2.5e-10, 1e-9}));
+
+    // A soft link, integer samples and a float64 rate read the same way.
+    {
+        H5::H5File f(path("soft.nwb").string(), H5F_ACC_TRUNC);
+        const H5::Group series = mkgroup(f, "/stimulus/presentation/s");
+        write(series, "data", std::vector<std::int32_t>{0, 3, -4}, H5::PredType::STD_I16LE);
+        H5::DataSet start = series.createDataSet("starting_time", H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+        const double rate = 2000.0;
+        start.createAttribute("rate", H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR))
+            .write(H5::PredType::NATIVE_DOUBLE, &rate);
+        const H5::Group stim = mkgroup(f, "/epochs/s/stimulus");
+        ASSERT_GE(H5Lcreate_soft("/stimulus/presentation/s", stim.getId(), "timeseries", H5P_DEFAULT, H5P_DEFAULT), 0);
+    }
+    const NwbStimulus c = read_nwb_stimulus(path("soft.nwb"), "s");
+    EXPECT_FALSE(c.single_precision);
+    EXPECT_EQ(c.rate, 2000.0);
+    EXPECT_EQ(c.data, (std::vector<double>{0.0, 3.0, -4.0}));
+}
+
+TEST_F(Fixture, NwbStimulusOfTheSharedExample) {
+    const fs::path file = fs::path(POINTSIM_EXAMPLES_DIR) / "point_iclamp_nwb/inputs/synthetic_ephys.nwb";
+    const NwbStimulus s = read_nwb_stimulus(file, "Sweep_55");
+    EXPECT_TRUE(s.single_precision);
+    EXPECT_EQ(s.rate, 10000.0);
+    ASSERT_EQ(s.data.size(), 8000u);
+    EXPECT_EQ(s.data[999], 0.0);
+    EXPECT_EQ(s.data[1000], static_cast<double>(static_cast<float>(7e-7)));
+    EXPECT_EQ(read_nwb_stimulus(file, "Sweep_56").data.size(), 100u);
+}
+
+TEST_F(Fixture, NwbStimulusErrors) {
+    const auto error_for = [&](const std::function<void(const H5::H5File&)>& build, const std::string& sweep = "S") {
+        const fs::path file = path("bad.nwb");
+        {
+            H5::H5File f(file.string(), H5F_ACC_TRUNC);
+            build(f);
+        }
+        return input_error_of([&] { read_nwb_stimulus(file, sweep); });
+    };
+    auto series = [](const H5::H5File& f) { return mkgroup(f, "/epochs/S/stimulus/timeseries"); };
+    auto rate = [](const H5::Group& g, double r) {
+        H5::DataSet start = g.createDataSet("starting_time", H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+        start.createAttribute("rate", H5::PredType::IEEE_F32LE, H5::DataSpace(H5S_SCALAR))
+            .write(H5::PredType::NATIVE_DOUBLE, &r);
+    };
+    EXPECT_CONTAINS(input_error_of([&] { read_nwb_stimulus(path("absent.nwb"), "S"); }), "absent.nwb: file not found");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { mkgroup(f, "/processing"); }),
+                    "bad.nwb: /epochs: required group is missing");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) {
+                        mkgroup(f, "/epochs/Sweep_1");
+                        mkgroup(f, "/epochs/Sweep_2");
+                    }),
+                    "bad.nwb: /epochs/S: no such sweep (the file has 'Sweep_1', 'Sweep_2')");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { mkgroup(f, "/epochs/S/response"); }),
+                    "bad.nwb: /epochs/S/stimulus: required group is missing");
+    EXPECT_CONTAINS(error_for([](const H5::H5File& f) { mkgroup(f, "/epochs/S/stimulus"); }),
+                    "bad.nwb: /epochs/S/stimulus/timeseries: required group is missing");
+    EXPECT_CONTAINS(error_for([&](const H5::H5File& f) { rate(series(f), 1e4); }),
+                    "bad.nwb: /epochs/S/stimulus/timeseries/data: required dataset is missing");
+    EXPECT_CONTAINS(error_for([&](const H5::H5File& f) {
+                        const H5::Group g = series(f);
+                        const hsize_t dims[2] = {3, 2};
+                        g.createDataSet("data", H5::PredType::IEEE_F32LE, H5::DataSpace(2, dims));
+                        rate(g, 1e4);
+                    }),
+                    "/epochs/S/stimulus/timeseries/data: expected a 1-D stimulus dataset, found rank 2");
+    EXPECT_CONTAINS(error_for([&](const H5::H5File& f) {
+                        const H5::Group g = series(f);
+                        write_strings(g, "data", {"1e-9"}, true);
+                        rate(g, 1e4);
+                    }),
+                    "/epochs/S/stimulus/timeseries/data: expected an integer or float stimulus dataset");
+    EXPECT_CONTAINS(error_for([&](const H5::H5File& f) {
+                        const H5::Group g = series(f);
+                        write(g, "data", std::vector<double>{0.0, std::nan("")});
+                        rate(g, 1e4);
+                    }),
+                    "/epochs/S/stimulus/timeseries/data: sample 1 is nan, not a finite number");
+    EXPECT_CONTAINS(error_for([&](const H5::H5File& f) { write(series(f), "data", std::vector<double>{0.0}); }),
+                    "/epochs/S/stimulus/timeseries/starting_time: required dataset is missing");
+    for (double r : {0.0, -5.0, std::numeric_limits<double>::infinity()})
+        EXPECT_CONTAINS(error_for([&](const H5::H5File& f) {
+                            const H5::Group g = series(f);
+                            write(g, "data", std::vector<double>{0.0});
+                            rate(g, r);
+                        }),
+                        "/epochs/S/stimulus/timeseries/starting_time: attribute 'rate' = ");
+    EXPECT_CONTAINS(error_for([&](const H5::H5File& f) {
+                        const H5::Group g = series(f);
+                        write(g, "data", std::vector<double>{0.0});
+                        H5::DataSet start = g.createDataSet("starting_time", H5::PredType::IEEE_F64LE,
+                                                            H5::DataSpace(H5S_SCALAR));
+                        H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+                        const char* v = "10 kHz";
+                        start.createAttribute("rate", t, H5::DataSpace(H5S_SCALAR)).write(t, &v);
+                    }),
+                    "/epochs/S/stimulus/timeseries/starting_time attribute rate: expected a number, found string");
 }
