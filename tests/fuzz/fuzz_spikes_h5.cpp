@@ -1,7 +1,8 @@
 // Fuzz target: the HDF5 spike-file readers. The input bytes are written to a
-// temporary .h5 file and read as a SONATA spike file (sonata::read_spikes_h5)
-// and as BMTK's NWB 1 spike file (sonata::read_spikes_nwb). Garbage must give
-// a pointsim::Error (HDF5 errors are wrapped), never a crash.
+// temporary .h5 file and read as a SONATA spike file (sonata::read_spikes_h5),
+// as BMTK's NWB 1 spike file (sonata::read_spikes_nwb) and as an Allen ephys
+// NWB 1 stimulus sweep (sonata::read_nwb_stimulus, the IClamp nwb input).
+// Garbage must give a pointsim::Error (HDF5 errors are wrapped), never a crash.
 #include <cstddef>
 #include <cstdint>
 
@@ -17,5 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     };
     fuzz::expect_only_pointsim_errors([&] { check(sonata::read_spikes_h5(path)); });
     fuzz::expect_only_pointsim_errors([&] { check(sonata::read_spikes_nwb(path, "", "lgn")); });
+    fuzz::expect_only_pointsim_errors([&] {
+        const auto stim = sonata::read_nwb_stimulus(path, "Sweep_1");
+        if (!(stim.rate > 0)) std::abort();
+    });
     return 0;
 }

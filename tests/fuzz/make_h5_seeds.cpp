@@ -1,5 +1,5 @@
 // Writes the seed corpus of fuzz_spikes_h5 (corpus/fuzz_spikes_h5/*.h5):
-// small spike files in each layout the readers accept, with compact
+// small spike files in each layout the readers accept and an NWB stimulus sweep, with compact
 // datasets so that the files stay a few KB and the fuzzer mutates mostly
 // structure. Run by hand when the readers learn a new layout:
 //   cmake --build build --target make_h5_seeds
@@ -100,6 +100,25 @@ int main(int argc, char** argv) {
         H5Gclose(trains);
         H5Gclose(trial);
         H5Gclose(proc);
+        H5Fclose(f);
+    }
+    {  // Allen ephys NWB 1 stimulus sweep: /epochs/Sweep_1/stimulus/timeseries/{data, starting_time@rate}
+        const hid_t f = create(dir + "/nwb_stimulus_sweep.h5");
+        const hid_t epochs = group(f, "epochs");
+        const hid_t sweep = group(epochs, "Sweep_1");
+        const hid_t stimulus = group(sweep, "stimulus");
+        const hid_t series = group(stimulus, "timeseries");
+        dataset<float>(series, "data", H5T_NATIVE_FLOAT, {0.0f, 1e-10f, 2e-10f});
+        dataset<double>(series, "starting_time", H5T_NATIVE_DOUBLE, {0.0});
+        const hid_t start = H5Dopen2(series, "starting_time", H5P_DEFAULT);
+        const hid_t space = H5Screate(H5S_SCALAR);
+        const hid_t rate = H5Acreate2(start, "rate", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT);
+        const float hz = 10000.0f;
+        H5Awrite(rate, H5T_NATIVE_FLOAT, &hz);
+        H5Aclose(rate);
+        H5Sclose(space);
+        H5Dclose(start);
+        for (hid_t g : {series, stimulus, sweep, epochs}) H5Gclose(g);
         H5Fclose(f);
     }
     return 0;
