@@ -1,8 +1,11 @@
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "common/error.hpp"
 #include "common/logging.hpp"
@@ -118,7 +121,6 @@ std::vector<TimedAmplitude> csv_amplitudes(const Json& params, const std::string
     if (out.size() < 2) throw input_error(file + ": an IClamp csv file needs at least 2 rows");
     return out;
 }
-
 
 std::string shown(double v) {
     std::ostringstream s;
