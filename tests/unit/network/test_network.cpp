@@ -129,10 +129,10 @@ TEST_F(CircuitTest, NeuronGroupsByModel) {
 
 TEST_F(CircuitTest, UnknownNeuronModelIsAnError) {
     text_file("cortex_node_types.csv",
-              "node_type_id model_type model_template\n100 point_process nest:hh_psc_alpha\n"
+              "node_type_id model_type model_template\n100 point_process nest:ht_neuron\n"
               "101 point_process nest:iaf_psc_alpha\n102 point_process nest:iaf_psc_alpha\n");
     const std::string msg = error_of([&] { build(base_config()); }, ErrorKind::Model);
-    EXPECT_CONTAINS(msg, "hh_psc_alpha");
+    EXPECT_CONTAINS(msg, "ht_neuron");
     EXPECT_CONTAINS(msg, "cortex_node_types.csv");
 }
 
