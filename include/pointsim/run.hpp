@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace pointsim {
 
@@ -15,6 +18,17 @@ struct RunOptions {
     std::filesystem::path config;                       // config.json (root of the config tree)
     std::optional<std::filesystem::path> output_dir;    // overrides output.output_dir
     bool show_progress = true;                          // progress bar when stderr is a terminal
+    bool collect_synapse_state = false;                 // fill RunSummary::synapses
+};
+
+// The state of one synapse model with state (stdp_synapse, tsodyks2_synapse,
+// tsodyks_synapse) at the end of the run, under NEST's names: weight, and
+// Kplus (stdp) or x, u (tsodyks2) or x, y, u (tsodyks).
+struct SynapseState {
+    std::string model;  // NEST synapse model
+    std::string source_population, target_population;
+    std::uint64_t source_node_id = 0, target_node_id = 0;
+    std::vector<std::pair<std::string, double>> values;
 };
 
 // Figures of one run (for this process; spikes, synapses and events are
@@ -35,6 +49,9 @@ struct RunSummary {
     double write_seconds = 0.0;
     double load_seconds() const { return config_seconds + nodes_seconds + partition_seconds + edges_seconds + inputs_seconds; }
     std::size_t peak_rss_bytes = 0;   // largest over ranks
+    // With RunOptions::collect_synapse_state: the synapses with state onto
+    // this process's neurons, by source then creation order.
+    std::vector<SynapseState> synapses;
 };
 
 // Loads, simulates and writes every output. Throws pointsim::Error

@@ -294,6 +294,17 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     }
     summary.simulate_seconds = result.simulate_seconds;
     summary.n_spikes = result.spikes.size();
+    if (options.collect_synapse_state) {
+        const auto& p = net.plastic;
+        for (std::size_t source = 0; source + 1 < p.row_begin.size(); ++source) {
+            for (auto k = p.row_begin[source]; k < p.row_begin[source + 1]; ++k) {
+                const network::Gid target = net.gid_of_flat[p.target[k]];
+                summary.synapses.push_back({network::synapse_model_name(p.kind[k]), net.population_of(source).name,
+                                            net.population_of(target).name, net.node_id_of(source),
+                                            net.node_id_of(target), p.state_of(k)});
+            }
+        }
+    }
     std::vector<std::uint64_t> events{result.synaptic_events};
     comm.all_reduce_sum(events);
     summary.synaptic_events = events[0];
@@ -332,12 +343,16 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             out << weight_csv[k];
             if (!out) throw output_error("cannot write " + tmp.string());
         }
-        if (!net.plastic.empty()) {
+        const auto& plastic = net.plastic;
+        if (const std::size_t n = plastic.count(network::SynapseKind::stdp)) {
             double sum = 0.0;
-            for (double w : net.plastic.weight) sum += w;
-            log->info("stdp_synapse: {} synapses on rank 0, mean final weight {:.6g}", net.plastic.size(),
-                      sum / static_cast<double>(net.plastic.size()));
+            for (std::size_t k = 0; k < plastic.size(); ++k)
+                if (plastic.kind[k] == network::SynapseKind::stdp) sum += plastic.weight[k];
+            log->info("stdp_synapse: {} synapses on rank 0, mean final weight {:.6g}", n, sum / static_cast<double>(n));
         }
+        for (auto kind : {network::SynapseKind::tsodyks2, network::SynapseKind::tsodyks})
+            if (const std::size_t n = plastic.count(kind))
+                log->info("{}: {} synapses on rank 0", network::synapse_model_name(kind), n);
         {
             const fs::path tmp = staged.stage(cfg.output.output_dir / config_copy_name);
             std::ofstream out(tmp);

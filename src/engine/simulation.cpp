@@ -47,7 +47,8 @@ Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> 
         index_of_flat_[f] = loc.index;
     }
     has_plastic_input_.assign(n_neurons_, 0);
-    for (auto t : net_.plastic.target) has_plastic_input_[t] = 1;
+    for (std::size_t k = 0; k < net_.plastic.size(); ++k)
+        if (net_.plastic.kind[k] == network::SynapseKind::stdp) has_plastic_input_[net_.plastic.target[k]] = 1;
     history_.resize(n_neurons_);
     Kminus_.assign(n_neurons_, 0.0);
     last_spike_.assign(n_neurons_, -1.0);  // NEST ArchivingNode: last_spike_ = -1
@@ -76,41 +77,95 @@ double Simulation::k_minus(std::uint32_t flat, double t) const {
     return 0.0;
 }
 
+// stdp_synapse::send: the weight is updated from the pre- and postsynaptic
+// traces, then transmitted.
+double Simulation::send_stdp(std::size_t k, double t_spike) {
+    auto& p = net_.plastic;
+    auto& state = p.stdp[p.slot[k]];
+    const network::StdpParams& q = p.stdp_params[state.params];
+    const std::uint32_t target = p.target[k];
+    const double dendritic_delay = static_cast<double>(p.delay[k] * grid_.tics_per_step) * kMsPerTic;
+    double w = p.weight[k];
+    auto facilitate = [&](double weight, double kplus) {
+        const double norm_w = (weight / q.Wmax) + (q.lambda * std::pow(1.0 - (weight / q.Wmax), q.mu_plus) * kplus);
+        return norm_w < 1.0 ? norm_w * q.Wmax : q.Wmax;
+    };
+    auto depress = [&](double weight, double kminus) {
+        const double norm_w = (weight / q.Wmax) - (q.alpha * q.lambda * std::pow(weight / q.Wmax, q.mu_minus) * kminus);
+        return norm_w > 0.0 ? norm_w * q.Wmax : 0.0;
+    };
+    // Facilitation by the postsynaptic spikes in [t_last - d, t_spike - d) (NEST get_history, with eps).
+    const double t1_lim = p.t_last[k] - dendritic_delay + kStdpEps;
+    const double t2_lim = t_spike - dendritic_delay + kStdpEps;
+    for (const auto& entry : history_[target]) {
+        if (entry.t < t1_lim || entry.t >= t2_lim) continue;
+        const double minus_dt = p.t_last[k] - (entry.t + dendritic_delay);
+        w = facilitate(w, state.Kplus * std::exp(minus_dt / q.tau_plus));
+    }
+    w = depress(w, k_minus(target, t_spike - dendritic_delay));
+    p.weight[k] = w;
+    state.Kplus = state.Kplus * std::exp((p.t_last[k] - t_spike) / q.tau_plus) + 1.0;
+    return w;
+}
+
+// tsodyks2_synapse::send: the current x and u scale the weight; then x and u
+// are advanced for the next spike with the decay over the interval that
+// ended at this spike (t_last starts at 0), in NEST's operation order.
+double Simulation::send_tsodyks2(std::size_t k, double t_spike) {
+    auto& p = net_.plastic;
+    auto& s = p.tsodyks2[p.slot[k]];
+    const network::Tsodyks2Params& q = p.tsodyks2_params[s.params];
+    const double h = t_spike - p.t_last[k];
+    const double x_decay = std::exp(-h / q.tau_rec);
+    const double u_decay = (q.tau_fac < 1.0e-10) ? 0.0 : std::exp(-h / q.tau_fac);
+    const double w = s.x * s.u * p.weight[k];
+    s.x = 1. + (s.x - s.x * s.u - 1.) * x_decay;
+    s.u = q.U + s.u * (1. - q.U) * u_decay;
+    return w;
+}
+
+// tsodyks_synapse::send: u, x and y are propagated exactly from the last
+// spike to this one, u jumps, and the released fraction u x is transmitted.
+double Simulation::send_tsodyks(std::size_t k, double t_spike) {
+    auto& p = net_.plastic;
+    auto& s = p.tsodyks[p.slot[k]];
+    const network::TsodyksParams& q = p.tsodyks_params[s.params];
+    const double h = t_spike - p.t_last[k];
+    const double Puu = (q.tau_fac == 0.0) ? 0.0 : std::exp(-h / q.tau_fac);
+    const double Pyy = std::exp(-h / q.tau_psc);
+    const double Pzz = std::exp(-h / q.tau_rec);
+    const double Pxy = ((Pzz - 1.0) * q.tau_rec - (Pyy - 1.0) * q.tau_psc) / (q.tau_psc - q.tau_rec);
+    const double Pxz = 1.0 - Pzz;
+    const double z = 1.0 - s.x - s.y;
+    // The order matters (as in NEST): u, x, y, then the jumps.
+    s.u *= Puu;
+    s.x += Pxy * s.y + Pxz * z;
+    s.y *= Pyy;
+    s.u += q.U * (1.0 - s.u);
+    const double delta_y = s.u * s.x;
+    s.x -= delta_y;
+    s.y += delta_y;
+    return delta_y * p.weight[k];
+}
+
 void Simulation::deliver_plastic(const comm::Spike& spike, Result& result) {
     auto& p = net_.plastic;
     const double t_spike = static_cast<double>(spike.stamp * grid_.tics_per_step) * kMsPerTic;
     for (auto k = p.row_begin[spike.gid]; k < p.row_begin[spike.gid + 1]; ++k) {
-        const network::StdpParams& q = p.param_sets[p.params[k]];
-        const std::uint32_t target = p.target[k];
-        const double dendritic_delay = static_cast<double>(p.delay[k] * grid_.tics_per_step) * kMsPerTic;
-        double w = p.weight[k];
-        auto facilitate = [&](double weight, double kplus) {
-            const double norm_w = (weight / q.Wmax) + (q.lambda * std::pow(1.0 - (weight / q.Wmax), q.mu_plus) * kplus);
-            return norm_w < 1.0 ? norm_w * q.Wmax : q.Wmax;
-        };
-        auto depress = [&](double weight, double kminus) {
-            const double norm_w = (weight / q.Wmax) - (q.alpha * q.lambda * std::pow(weight / q.Wmax, q.mu_minus) * kminus);
-            return norm_w > 0.0 ? norm_w * q.Wmax : 0.0;
-        };
-        // Facilitation by the postsynaptic spikes in [t_last - d, t_spike - d) (NEST get_history, with eps).
-        const double t1_lim = p.t_last[k] - dendritic_delay + kStdpEps;
-        const double t2_lim = t_spike - dendritic_delay + kStdpEps;
-        for (const auto& entry : history_[target]) {
-            if (entry.t < t1_lim || entry.t >= t2_lim) continue;
-            const double minus_dt = p.t_last[k] - (entry.t + dendritic_delay);
-            w = facilitate(w, p.Kplus[k] * std::exp(minus_dt / q.tau_plus));
+        double w = 0.0;
+        switch (p.kind[k]) {
+            case network::SynapseKind::stdp: w = send_stdp(k, t_spike); break;
+            case network::SynapseKind::tsodyks2: w = send_tsodyks2(k, t_spike); break;
+            case network::SynapseKind::tsodyks: w = send_tsodyks(k, t_spike); break;
         }
-        w = depress(w, k_minus(target, t_spike - dendritic_delay));
-        p.weight[k] = w;
-
+        p.t_last[k] = t_spike;
+        const std::uint32_t target = p.target[k];
         const auto& group = *net_.groups[group_of_flat_[target]];
         const int channel = group.channel_for(w, p.receptor[k], index_of_flat_[target]);
         slot(spike.stamp + p.delay[k] - 1, channel)[target] += w;
         if (p.recorder[k] >= 0)
             result.weight_events.push_back({spike.gid, net_.gid_of_flat[target], spike.stamp * grid_.tics_per_step, w,
                                             p.receptor[k], p.recorder[k], p.order_key[k]});
-        p.Kplus[k] = p.Kplus[k] * std::exp((p.t_last[k] - t_spike) / q.tau_plus) + 1.0;
-        p.t_last[k] = t_spike;
     }
 }
 

@@ -33,7 +33,7 @@ struct Recorder {
 struct Result {
     std::vector<comm::Spike> spikes;  // of the simulated neurons, by (stamp, gid)
     std::uint64_t synaptic_events = 0;  // deliveries onto this rank's synapses
-    std::vector<network::WeightEvent> weight_events;  // transmissions through recorded stdp synapses
+    std::vector<network::WeightEvent> weight_events;  // transmissions through recorded synapses with state
     double build_seconds = 0.0;
     double simulate_seconds = 0.0;
 };
@@ -52,8 +52,13 @@ public:
 
 private:
     std::uint64_t deliver(const std::vector<comm::Spike>& spikes, Result& result);
-    // stdp_synapse transmission of one presynaptic spike (NEST stdp_synapse::send).
+    // Transmission of one presynaptic spike through the synapses with state
+    // (NEST's send() of stdp_synapse, tsodyks2_synapse, tsodyks_synapse).
     void deliver_plastic(const comm::Spike& spike, Result& result);
+    // Synapse k's state update at a spike at t_spike (ms); returns the weight to transmit.
+    double send_stdp(std::size_t k, double t_spike);
+    double send_tsodyks2(std::size_t k, double t_spike);
+    double send_tsodyks(std::size_t k, double t_spike);
     // A postsynaptic spike enters the neuron's trace history (NEST ArchivingNode::set_spiketime).
     void archive_spike(std::uint32_t flat, Step stamp);
     double k_minus(std::uint32_t flat, double t) const;

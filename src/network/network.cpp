@@ -312,8 +312,9 @@ struct EdgeType {
     std::optional<double> json_delay;
     bool has_weight_function = false;
     int receptor = 0;
-    bool plastic = false;      // stdp_synapse
-    StdpParams stdp;
+    std::optional<PlasticSetup> plastic;  // none: static_synapse
+    std::map<std::string, double> given;  // the synapse's parameters in the JSON (plastic only)
+    std::string params_source;            // where they come from, for messages
     std::int32_t recorder = -1;  // weight_recorder report recording it
 };
 
@@ -350,15 +351,16 @@ const std::vector<std::string>& known_weight_functions() {
     return names;
 }
 
-double* stdp_parameter(StdpParams& p, const std::string& name) {
-    if (name == "tau_plus") return &p.tau_plus;
-    if (name == "lambda") return &p.lambda;
-    if (name == "alpha") return &p.alpha;
-    if (name == "mu_plus") return &p.mu_plus;
-    if (name == "mu_minus") return &p.mu_minus;
-    if (name == "Wmax") return &p.Wmax;
-    if (name == "Kplus") return &p.Kplus;
-    return nullptr;
+// Synapse models with state, by NEST name.
+std::optional<SynapseKind> plastic_kind(const std::string& synapse) {
+    for (auto k : {SynapseKind::stdp, SynapseKind::tsodyks2, SynapseKind::tsodyks})
+        if (synapse == synapse_model_name(k)) return k;
+    return std::nullopt;
+}
+
+bool is_parameter_of(SynapseKind kind, const std::string& key) {
+    const auto& names = synapse_parameter_names(kind);
+    return std::find(names.begin(), names.end(), key) != names.end();
 }
 
 EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::TypeTable& types, std::int64_t type_id,
@@ -375,10 +377,10 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
         t.recorder = static_cast<std::int32_t>(r);
         synapse = recorders[r].nest_model;
     }
-    if (synapse == "stdp_synapse") t.plastic = true;
-    else if (synapse != "static_synapse")
+    const std::optional<SynapseKind> kind = plastic_kind(synapse);
+    if (!kind && synapse != "static_synapse")
         throw model_error(where + ": synapse model '" + *model_template +
-                          "' is not supported (supported: static_synapse, stdp_synapse)");
+                          "' is not supported (supported: static_synapse, stdp_synapse, tsodyks2_synapse, tsodyks_synapse)");
     t.syn_weight = types.get_number(type_id, "syn_weight");
     t.nsyns = types.get_number(type_id, "nsyns");
     t.delay = types.get_number(type_id, "delay");
@@ -403,15 +405,18 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
             } else if (it.key() == "weight") {
                 if (!it->is_number()) throw model_error(src + " must be a number, got " + it->dump());
                 // BMTK overwrites the JSON weight with syn_weight x nsyns.
-            } else if (t.plastic && stdp_parameter(t.stdp, it.key())) {
+            } else if (kind && is_parameter_of(*kind, it.key())) {
                 if (!it->is_number()) throw model_error(src + " must be a number, got " + it->dump());
-                *stdp_parameter(t.stdp, it.key()) = it->get<double>();
+                t.given[it.key()] = it->get<double>();
             } else {
                 throw model_error(path.string() + ": unknown parameter '" + it.key() + "' for " + synapse);
             }
         }
+        t.params_source = path.string();
+    } else {
+        t.params_source = where;
     }
-    if (t.plastic && t.stdp.tau_plus <= 0) throw model_error(where + ": stdp_synapse tau_plus must be > 0");
+    if (kind) t.plastic = make_setup(*kind, t.given, t.params_source);
     return t;
 }
 
@@ -428,6 +433,8 @@ struct EdgeFileContext {
     std::uint64_t plan_index;  // which edge population, in reading order (for creation order keys)
 };
 
+const std::string kDynamicsParams = "dynamics_params/";  // prefix of per-edge parameter columns in an EdgeBlock
+
 struct PendingPlastic {
     Gid source;
     std::uint64_t order_key;
@@ -435,8 +442,17 @@ struct PendingPlastic {
     std::int32_t receptor;
     Step delay;
     double weight;
-    StdpParams params;
+    PlasticSetup setup;
     std::int32_t recorder;
+};
+
+// Per-edge dynamics_params columns of a block (SONATA: they override the
+// edge type's JSON). BMTK ignores them; pointsim applies them to the synapse
+// models with state.
+struct EdgeParamColumn {
+    std::string name;  // parameter
+    const std::vector<double>* values;
+    const std::vector<std::uint8_t>* present;
 };
 
 // Turns the rows of one block that target local neurons into synapses.
@@ -444,6 +460,10 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
                const sonata::EdgeReader& reader, const Population& src, const Population& tgt,
                const sonata::EdgeBlock& block, ConnectivityBuilder& out, std::vector<PendingPlastic>& plastic) {
     const std::string where = reader.file().string() + ": /edges/" + reader.name();
+    std::vector<EdgeParamColumn> params;
+    for (const auto& [name, values] : block.values)
+        if (name.rfind(kDynamicsParams, 0) == 0)
+            params.push_back({name.substr(kDynamicsParams.size()), &values, &block.present.at(name)});
     const auto& w_h5 = block.values.at("syn_weight");
     const auto& w_has = block.present.at("syn_weight");
     const auto& n_h5 = block.values.at("nsyns");
@@ -501,17 +521,47 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
                               std::to_string((Step{1} << Connectivity::kDelayBits) - 1) + " steps)");
         const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index);
         if (type.plastic) {
-            if ((weight >= 0) != (type.stdp.Wmax >= 0))
-                throw model_error(where + row_label() + ": stdp_synapse weight " + fmt_double(weight) + " and Wmax " +
-                                  fmt_double(type.stdp.Wmax) + " must have the same sign");
+            const auto kind = static_cast<SynapseKind>(type.plastic->index());
+            PlasticSetup setup = *type.plastic;
+            // Per-edge values in the h5 group's dynamics_params, over the JSON's.
+            // (stdp_synapse: the edge type's values only, as BMTK.)
+            std::map<std::string, double> given;
+            std::string overridden;
+            for (const auto& column : params) {
+                if (kind == SynapseKind::stdp || !(*column.present)[i]) continue;
+                const std::string dataset = where + "/" + std::to_string(block.group_ids[i]) + "/dynamics_params/" + column.name;
+                if (!is_parameter_of(kind, column.name))
+                    throw model_error(dataset + ": unknown parameter '" + column.name + "' for " + synapse_model_name(kind));
+                if (given.empty()) given = type.given;
+                given[column.name] = (*column.values)[i];
+                overridden += (overridden.empty() ? "" : ", ") + dataset + row_label();
+            }
+            if (!overridden.empty()) setup = make_setup(kind, given, type.params_source + ", overridden by " + overridden);
+            if (kind == SynapseKind::stdp) {
+                const double Wmax = std::get<StdpSetup>(setup).params.Wmax;
+                if ((weight >= 0) != (Wmax >= 0))
+                    throw model_error(where + row_label() + ": stdp_synapse weight " + fmt_double(weight) + " and Wmax " +
+                                      fmt_double(Wmax) + " must have the same sign");
+            }
             // Creation order as BMTK makes connections: edge population, edge type, row.
             const std::uint64_t key = (ctx.plan_index << 56) | ((static_cast<std::uint64_t>(type_id) & 0xffff) << 40) |
                                       (static_cast<std::uint64_t>(e) & ((std::uint64_t{1} << 40) - 1));
-            plastic.push_back({src.gid_of_row(*s), key, loc.flat, type.receptor, d, weight, type.stdp, type.recorder});
+            plastic.push_back({src.gid_of_row(*s), key, loc.flat, type.receptor, d, weight, std::move(setup), type.recorder});
             continue;
         }
         out.add(src.gid_of_row(*s), loc.flat, channel, weight, d);
     }
+}
+
+// Index of `value` in `sets`, appended if new. A linear search from the
+// most recent set: synapses of one edge type come together, and sets are few
+// unless the edges h5 gives per-edge values.
+template <class Params>
+std::uint32_t intern(std::vector<Params>& sets, const Params& value) {
+    for (auto i = sets.size(); i-- > 0 && i + 64 >= sets.size();)
+        if (sets[i] == value) return static_cast<std::uint32_t>(i);
+    sets.push_back(value);
+    return static_cast<std::uint32_t>(sets.size() - 1);
 }
 
 // Rows by source gid, each in creation order; parameter sets deduplicated.
@@ -530,15 +580,23 @@ PlasticSynapses build_plastic(std::vector<PendingPlastic> pending, std::size_t n
         p.receptor.push_back(s.receptor);
         p.delay.push_back(s.delay);
         p.weight.push_back(s.weight);
-        p.Kplus.push_back(s.params.Kplus);
         p.t_last.push_back(0.0);  // NEST's t_lastspike_ starts at 0
-        auto same = [&](const StdpParams& q) {
-            return q.tau_plus == s.params.tau_plus && q.lambda == s.params.lambda && q.alpha == s.params.alpha &&
-                   q.mu_plus == s.params.mu_plus && q.mu_minus == s.params.mu_minus && q.Wmax == s.params.Wmax;
-        };
-        auto it = std::find_if(p.param_sets.begin(), p.param_sets.end(), same);
-        if (it == p.param_sets.end()) it = p.param_sets.insert(p.param_sets.end(), s.params);
-        p.params.push_back(static_cast<std::uint32_t>(it - p.param_sets.begin()));
+        p.kind.push_back(static_cast<SynapseKind>(s.setup.index()));
+        if (const auto* stdp = std::get_if<StdpSetup>(&s.setup)) {
+            p.slot.push_back(static_cast<std::uint32_t>(p.stdp.size()));
+            p.stdp.push_back({stdp->Kplus, intern(p.stdp_params, stdp->params)});
+        } else if (const auto* t2 = std::get_if<Tsodyks2Setup>(&s.setup)) {
+            p.slot.push_back(static_cast<std::uint32_t>(p.tsodyks2.size()));
+            Tsodyks2State state = t2->state;
+            state.params = intern(p.tsodyks2_params, t2->params);
+            p.tsodyks2.push_back(state);
+        } else {
+            const auto& t1 = std::get<TsodyksSetup>(s.setup);
+            p.slot.push_back(static_cast<std::uint32_t>(p.tsodyks.size()));
+            TsodyksState state = t1.state;
+            state.params = intern(p.tsodyks_params, t1.params);
+            p.tsodyks.push_back(state);
+        }
         p.recorder.push_back(s.recorder);
         p.order_key.push_back(s.order_key);
     }
@@ -674,7 +732,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons());
     synapses.reserve(rows_to_read);
     std::vector<PendingPlastic> plastic;
-    const std::vector<std::string> attributes{"syn_weight", "nsyns", "delay"};
+    const std::vector<std::string> core_attributes{"syn_weight", "nsyns", "delay"};
     const config::EdgeFiles* types_of = nullptr;
     std::optional<sonata::TypeTable> types;
     std::map<std::int64_t, EdgeType> edge_types;
@@ -686,6 +744,8 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         }
         EdgeFileContext ctx{*plan.files, *types, edge_types, components,
                             static_cast<std::uint64_t>(&plan - plans.data())};
+        std::vector<std::string> attributes = core_attributes;
+        for (const auto& name : plan.reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + name);
         for (const auto& [begin, end] : plan.ranges) {
             for (std::uint64_t first = begin; first < end; first += kChunkRows) {
                 const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));

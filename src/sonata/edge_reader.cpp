@@ -19,6 +19,17 @@ std::string required_population(const h5::Dataset& ds) {
     return *name;
 }
 
+// Dataset `name` of an edge group, or "dynamics_params/<p>" of its
+// dynamics_params subgroup; nullopt when the group does not have it.
+std::optional<h5::Dataset> numeric_attribute(const h5::GroupRef& group, const std::string& name) {
+    const auto slash = name.find('/');
+    if (slash == std::string::npos) return group.kind(name) == h5::Kind::dataset ? group.dataset(name) : std::nullopt;
+    const std::string sub = name.substr(0, slash), rest = name.substr(slash + 1);
+    if (group.kind(sub) != h5::Kind::group) return std::nullopt;
+    const auto g = group.group(sub);
+    return g->kind(rest) == h5::Kind::dataset ? g->dataset(rest) : std::nullopt;
+}
+
 }  // namespace
 
 struct EdgeReader::Impl {
@@ -145,6 +156,19 @@ std::optional<std::vector<std::pair<std::uint64_t, std::uint64_t>>> EdgeReader::
     return merged;
 }
 
+std::vector<std::string> EdgeReader::dynamics_param_names() const {
+    std::vector<std::string> names;
+    for (const auto& [id, group] : impl_->groups) {
+        if (group.kind("dynamics_params") != h5::Kind::group) continue;
+        const auto params = group.group("dynamics_params");
+        for (const auto& child : params->children())
+            if (params->kind(child) == h5::Kind::dataset) names.push_back(child);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
 EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes) const {
     const Impl& m = *impl_;
     EdgeBlock b;
@@ -152,7 +176,8 @@ EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vect
     b.source_ids = m.source.read_uint64(begin, count);
     b.target_ids = m.target.read_uint64(begin, count);
     b.edge_type_ids = m.type.read_int64(begin, count);
-    std::vector<std::uint64_t> gids = m.group_id ? m.group_id->read_uint64(begin, count) : std::vector<std::uint64_t>(count, 0);
+    b.group_ids = m.group_id ? m.group_id->read_uint64(begin, count) : std::vector<std::uint64_t>(count, 0);
+    const auto& gids = b.group_ids;
     std::vector<std::uint64_t> gidx;
     if (m.group_index) {
         gidx = m.group_index->read_uint64(begin, count);
@@ -182,7 +207,7 @@ EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vect
                          m.pop.path());
         }
         for (const auto& a : attributes) {
-            const auto ds = g->second.kind(a) == h5::Kind::dataset ? g->second.dataset(a) : std::nullopt;
+            const auto ds = numeric_attribute(g->second, a);
             if (!ds || !ds->is_numeric() || ds->rank() != 1) continue;
             if (range.second >= ds->rows()) {
                 // Name the first edge row whose index is out of range.

@@ -106,6 +106,7 @@ struct EdgeBlock {
     std::vector<std::uint64_t> source_ids;
     std::vector<std::uint64_t> target_ids;
     std::vector<std::int64_t> edge_type_ids;
+    std::vector<std::uint64_t> group_ids;  // edge_group_id (0 when the file has none)
     // Per requested numeric group attribute: the value of each row, and
     // whether the row's group has that dataset at all (else the CSV applies).
     std::map<std::string, std::vector<double>> values;
@@ -139,7 +140,12 @@ public:
     std::optional<std::vector<std::pair<std::uint64_t, std::uint64_t>>> target_ranges(
         const std::vector<std::uint64_t>& target_node_ids) const;
 
-    // Rows [begin, begin + count) with the named numeric group attributes.
+    // Names of the datasets in the groups' dynamics_params subgroups (per-edge
+    // parameter values), sorted, without duplicates.
+    std::vector<std::string> dynamics_param_names() const;
+
+    // Rows [begin, begin + count) with the named numeric group attributes;
+    // "dynamics_params/<p>" names a dataset of a group's dynamics_params.
     // Throws Error(Input) naming file, dataset and row for a bad group id or index.
     EdgeBlock read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes) const;
 

@@ -62,8 +62,9 @@ constexpr double kStateExtraValues = 5.0;
 constexpr double kEngineBytesPerNeuron = 64.0;
 // Node tables per node: node id, type id, group id and index (8 B each), location (12 B), flags.
 constexpr double kNodeBytes = 48.0;
-// One stdp_synapse: target, receptor, delay, weight, trace, last spike, parameter set, recorder, order.
-constexpr double kStdpBytes = 56.0;
+// One synapse with state (stdp, tsodyks2, tsodyks): target, receptor, delay, weight, last spike,
+// kind, slot, recorder, order, and its state (1 to 3 values) with a parameter-set index.
+constexpr double kPlasticBytes = 72.0;
 // One virtual input spike: stamp and gid.
 constexpr double kInputSpikeBytes = 16.0;
 
@@ -146,7 +147,8 @@ std::string inspect_config(const fs::path& path) {
         n_static += cn.size();
         n_plastic += pl.size();
         out << "    " << net.n_edges << " synapses";
-        if (pl.size()) out << " (" << pl.size() << " stdp_synapse)";
+        for (auto kind : {network::SynapseKind::stdp, network::SynapseKind::tsodyks2, network::SynapseKind::tsodyks})
+            if (const auto n = pl.count(kind)) out << " (" << n << " " << network::synapse_model_name(kind) << ")";
         if (!weights.empty()) out << ", weights " << num(weights.lo) << " to " << num(weights.hi);
         if (!delays.empty()) {
             const auto lo = static_cast<Step>(delays.lo), hi = static_cast<Step>(delays.hi);
@@ -218,7 +220,7 @@ std::string inspect_config(const fs::path& path) {
     const double n_gids = static_cast<double>(net.n_gids());
     const double slots = static_cast<double>(max_delay + 1);
     const double syn = 8.0 * static_cast<double>(n_static);
-    const double stdp = kStdpBytes * static_cast<double>(n_plastic);
+    const double stdp = kPlasticBytes * static_cast<double>(n_plastic);
     const double rows = 8.0 * (n_gids + 1);
     const double ring = slots * channels * n_neurons * 8.0;
     const double neurons = state_bytes + kEngineBytesPerNeuron * n_neurons;
@@ -228,8 +230,8 @@ std::string inspect_config(const fs::path& path) {
     out << "\nEstimated memory for the run (one process): " << bytes(total) << "\n";
     out << "  synapses           " << std::setw(10) << bytes(syn) << "  8 B x " << n_static << " static synapses\n";
     if (n_plastic)
-        out << "  stdp synapses      " << std::setw(10) << bytes(stdp) << "  " << kStdpBytes << " B x " << n_plastic
-            << " (weight, trace, delay, target, parameters)\n";
+        out << "  plastic synapses   " << std::setw(10) << bytes(stdp) << "  about " << kPlasticBytes << " B x " << n_plastic
+            << " (weight, state, delay, target, parameters)\n";
     out << "  synapse rows       " << std::setw(10) << bytes(rows) << "  8 B x (" << net.n_gids() << " nodes + 1)\n";
     out << "  ring buffer        " << std::setw(10) << bytes(ring) << "  " << max_delay + 1 << " slots (max delay + 1) x "
         << channels << " channels x " << net.n_neurons() << " neurons x 8 B\n";

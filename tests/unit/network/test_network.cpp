@@ -16,6 +16,7 @@ using namespace ptest;
 using pointsim::ErrorKind;
 using pointsim::network::Gid;
 using pointsim::network::Network;
+using pointsim::network::SynapseKind;
 using pointsim::network::resolve_node_set;
 
 namespace {
@@ -225,9 +226,9 @@ TEST_F(CircuitTest, MissingSynWeightIsAnError) {
 
 TEST_F(CircuitTest, UnsupportedSynapseModelIsAnError) {
     const std::string msg = error_of(
-        [&] { build_edges(std::string(kStatic) + "1 tsodyks_synapse 2.5 3 2.0\n", one_edge()); }, ErrorKind::Model);
-    EXPECT_CONTAINS(msg, "tsodyks_synapse");
-    EXPECT_CONTAINS(msg, "supported: static_synapse, stdp_synapse");
+        [&] { build_edges(std::string(kStatic) + "1 stdp_synapse_hom 2.5 3 2.0\n", one_edge()); }, ErrorKind::Model);
+    EXPECT_CONTAINS(msg, "stdp_synapse_hom");
+    EXPECT_CONTAINS(msg, "supported: static_synapse, stdp_synapse, tsodyks2_synapse, tsodyks_synapse");
 }
 
 TEST_F(CircuitTest, StdpSynapsesAreKeptApartWithTheirParameters) {
@@ -239,8 +240,9 @@ TEST_F(CircuitTest, StdpSynapsesAreKeptApartWithTheirParameters) {
     ASSERT_EQ(net.plastic.size(), 1u);
     EXPECT_DOUBLE_EQ(net.plastic.weight[0], 5.0);
     EXPECT_EQ(net.plastic.delay[0], 20);
-    EXPECT_DOUBLE_EQ(net.plastic.param_sets[net.plastic.params[0]].tau_plus, 15.0);
-    EXPECT_DOUBLE_EQ(net.plastic.param_sets[net.plastic.params[0]].Wmax, 50.0);
+    EXPECT_EQ(net.plastic.kind[0], SynapseKind::stdp);
+    EXPECT_DOUBLE_EQ(net.plastic.stdp_params_of(0).tau_plus, 15.0);
+    EXPECT_DOUBLE_EQ(net.plastic.stdp_params_of(0).Wmax, 50.0);
     EXPECT_EQ(net.connectivity.min_delay, 20);
     // NEST: the weight must have the sign of Wmax.
     text_file("synaptic_models/neg.json", R"({"Wmax": -50.0})");
