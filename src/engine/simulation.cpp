@@ -108,24 +108,28 @@ double Simulation::send_stdp(std::size_t k, double t_spike) {
     return w;
 }
 
-// tsodyks2_synapse::send: the current x and u scale the weight; then x and u
-// are advanced for the next spike with the decay over the interval that
-// ended at this spike (t_last starts at 0), in NEST's operation order.
+// tsodyks2_synapse::send (NEST 3.10): x and u recover over the interval
+// since the previous spike and are depleted / facilitated by it, then x u w
+// is transmitted. The first spike through the synapse leaves them as they
+// are (NEST marks it by t_lastspike_ = -1).
 double Simulation::send_tsodyks2(std::size_t k, double t_spike) {
     auto& p = net_.plastic;
     auto& s = p.tsodyks2[p.slot[k]];
     const network::Tsodyks2Params& q = p.tsodyks2_params[s.params];
-    const double h = t_spike - p.t_last[k];
-    const double x_decay = std::exp(-h / q.tau_rec);
-    const double u_decay = (q.tau_fac < 1.0e-10) ? 0.0 : std::exp(-h / q.tau_fac);
-    const double w = s.x * s.u * p.weight[k];
-    s.x = 1. + (s.x - s.x * s.u - 1.) * x_decay;
-    s.u = q.U + s.u * (1. - q.U) * u_decay;
-    return w;
+    if (p.t_last[k] >= 0.0) {
+        const double h = t_spike - p.t_last[k];
+        const double x_decay = std::exp(-h / q.tau_rec);
+        const double u_decay = (q.tau_fac < 1.0e-10) ? 0.0 : std::exp(-h / q.tau_fac);
+        s.x = 1. + (s.x - s.x * s.u - 1.) * x_decay;
+        s.u = q.U + s.u * (1. - q.U) * u_decay;
+    }
+    return s.x * s.u * p.weight[k];
 }
 
 // tsodyks_synapse::send: u, x and y are propagated exactly from the last
-// spike to this one, u jumps, and the released fraction u x is transmitted.
+// spike (t_last starts at 0) to this one, u jumps, and the released
+// fraction u x moves from x to y and is transmitted, times w. NEST writes
+// the recovery propagator with expm1.
 double Simulation::send_tsodyks(std::size_t k, double t_spike) {
     auto& p = net_.plastic;
     auto& s = p.tsodyks[p.slot[k]];
@@ -133,13 +137,12 @@ double Simulation::send_tsodyks(std::size_t k, double t_spike) {
     const double h = t_spike - p.t_last[k];
     const double Puu = (q.tau_fac == 0.0) ? 0.0 : std::exp(-h / q.tau_fac);
     const double Pyy = std::exp(-h / q.tau_psc);
-    const double Pzz = std::exp(-h / q.tau_rec);
-    const double Pxy = ((Pzz - 1.0) * q.tau_rec - (Pyy - 1.0) * q.tau_psc) / (q.tau_psc - q.tau_rec);
-    const double Pxz = 1.0 - Pzz;
+    const double Pzz = std::expm1(-h / q.tau_rec);
+    const double Pxy = (Pzz * q.tau_rec - (Pyy - 1.0) * q.tau_psc) / (q.tau_psc - q.tau_rec);
     const double z = 1.0 - s.x - s.y;
     // The order matters (as in NEST): u, x, y, then the jumps.
     s.u *= Puu;
-    s.x += Pxy * s.y + Pxz * z;
+    s.x += Pxy * s.y - Pzz * z;
     s.y *= Pyy;
     s.u += q.U * (1.0 - s.u);
     const double delta_y = s.u * s.x;

@@ -580,8 +580,9 @@ PlasticSynapses build_plastic(std::vector<PendingPlastic> pending, std::size_t n
         p.receptor.push_back(s.receptor);
         p.delay.push_back(s.delay);
         p.weight.push_back(s.weight);
-        p.t_last.push_back(0.0);  // NEST's t_lastspike_ starts at 0
         p.kind.push_back(static_cast<SynapseKind>(s.setup.index()));
+        // NEST's t_lastspike_: 0 at the start; tsodyks2_synapse marks "no spike yet" by -1.
+        p.t_last.push_back(p.kind.back() == SynapseKind::tsodyks2 ? -1.0 : 0.0);
         if (const auto* stdp = std::get_if<StdpSetup>(&s.setup)) {
             p.slot.push_back(static_cast<std::uint32_t>(p.stdp.size()));
             p.stdp.push_back({stdp->Kplus, intern(p.stdp_params, stdp->params)});

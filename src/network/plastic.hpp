@@ -63,7 +63,7 @@ struct PlasticSynapses {
     std::vector<std::int32_t> receptor;
     std::vector<Step> delay;               // steps
     std::vector<double> weight;            // stdp: changes as the simulation runs
-    std::vector<double> t_last;            // time of the last presynaptic spike (ms), NEST's t_lastspike_
+    std::vector<double> t_last;            // time of the last presynaptic spike (ms), NEST's t_lastspike_ (-1: none, tsodyks2)
     std::vector<SynapseKind> kind;
     std::vector<std::uint32_t> slot;       // index into the kind's state table
     std::vector<std::int32_t> recorder;    // weight_recorder report index, -1 if none
