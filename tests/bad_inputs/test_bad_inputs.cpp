@@ -535,6 +535,19 @@ std::vector<Case> make_cases() {
         {kExcCell, "must be a JSON object, got [10.0]"});
     add("SynapseUnknownParameter", [](Ctx& c) { write_text(c.synapse("ExcToExc.json"), "{\"tau_plus\": 20.0}\n"); }, 5,
         {"synaptic_models/ExcToExc.json", "tau_plus", "static_synapse"});
+    // The thalamic edge type becomes a short-term plastic synapse with tsodyks.json.
+    auto tsodyks = [](const std::string& model, const std::string& json) {
+        return [model, json](Ctx& c) {
+            write_text(c.synapse("tsodyks.json"), json);
+            replace_once(c.net("thalamus_cortex_edge_types.csv"), "ExcToExc.json static_synapse", "tsodyks.json " + model);
+        };
+    };
+    add("SynapseTsodyksUAboveOne", tsodyks("tsodyks2_synapse", "{\"U\": 1.5, \"tau_rec\": 100.0}\n"), 5,
+        {"synaptic_models/tsodyks.json", "tsodyks2_synapse", "U must be in [0,1].", "U = 1.5"});
+    add("SynapseTsodyksZeroTauRec", tsodyks("tsodyks_synapse", "{\"U\": 0.5, \"tau_rec\": 0}\n"), 5,
+        {"synaptic_models/tsodyks.json", "tsodyks_synapse", "tau_rec must be > 0.", "tau_rec = 0"});
+    add("SynapseTsodyksUnknownParameter", tsodyks("tsodyks2_synapse", "{\"U\": 0.5, \"tau_psc\": 3.0}\n"), 5,
+        {"synaptic_models/tsodyks.json", "unknown parameter 'tau_psc'", "tsodyks2_synapse"});
 
     // ================================================ spike inputs (3, 4)
     add("SpikesUnknownNodeSet", config_edit([](OJson& j) { j["inputs"]["thalamus_spikes"]["node_set"] = "thalamos"; }), 3,
