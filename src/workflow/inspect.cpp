@@ -147,8 +147,11 @@ std::string inspect_config(const fs::path& path) {
         n_static += cn.size();
         n_plastic += pl.size();
         out << "    " << net.n_edges << " synapses";
+        std::string kinds;  // e.g. " (40 stdp_synapse, 12 tsodyks_synapse)"
         for (auto kind : {network::SynapseKind::stdp, network::SynapseKind::tsodyks2, network::SynapseKind::tsodyks})
-            if (const auto n = pl.count(kind)) out << " (" << n << " " << network::synapse_model_name(kind) << ")";
+            if (const auto n = pl.count(kind))
+                kinds += (kinds.empty() ? " (" : ", ") + std::to_string(n) + " " + network::synapse_model_name(kind);
+        if (!kinds.empty()) out << kinds << ")";
         if (!weights.empty()) out << ", weights " << num(weights.lo) << " to " << num(weights.hi);
         if (!delays.empty()) {
             const auto lo = static_cast<Step>(delays.lo), hi = static_cast<Step>(delays.hi);
