@@ -23,6 +23,10 @@ struct TimeGrid {
 
     // NEST's MS_PER_STEP: tics_per_step / tics_per_ms as a double.
     double ms_per_step() const { return static_cast<double>(tics_per_step) / kTicsPerMs; }
+    // NEST's Time::get_resolution().get_ms(), MS_PER_TIC * tics: the step h
+    // that models integrate over. It is not always ms_per_step(): for 9 tics
+    // (dt 0.009 ms) the two differ by one ulp.
+    double resolution_ms() const { return (1.0 / kTicsPerMs) * static_cast<double>(tics_per_step); }
     double step_to_ms(Step s) const { return static_cast<double>(s * tics_per_step) / kTicsPerMs; }
 
     // ms -> tics, rounded to the nearest tic (NEST Time(ms)).

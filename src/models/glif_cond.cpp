@@ -91,7 +91,7 @@ public:
 
     GlifCond(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
              const TimeGrid& grid)
-        : step_(1.0 / kTicsPerMs * static_cast<double>(grid.tics_per_step)) {  // Time::get_resolution().get_ms()
+        : step_(grid.resolution_ms()) {  // Time::get_resolution().get_ms()
         static std::once_flag gsl_handler;
         std::call_once(gsl_handler, [] { gsl_set_error_handler_off(); });  // no abort(): statuses are checked below
 

@@ -228,7 +228,7 @@ private:
         glif::check_asc_count(r, model_name, p, g);
 
         // pre_run_hook
-        const double h = grid.ms_per_step();
+        const double h = grid.resolution_ms();
         static_cast<glif::Rates&>(p) = glif::rates(p, h);
         const double tau = p.C_m / p.G;
         p.P33 = std::exp(-h / tau);

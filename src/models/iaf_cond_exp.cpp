@@ -66,7 +66,7 @@ class IafCondExp final : public NeuronGroup {
 public:
     IafCondExp(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
                  const TimeGrid& grid)
-        : step_(1.0 / kTicsPerMs * static_cast<double>(grid.tics_per_step)) {  // Time::get_resolution().get_ms()
+        : step_(grid.resolution_ms()) {  // Time::get_resolution().get_ms()
         std::vector<std::array<double, STATE_VEC_SIZE>> y_init;
         for (const auto& set : sets) {
             ParamReader r(set);

@@ -81,7 +81,7 @@ public:
             if (tau_m <= 0 || tau_ex <= 0 || tau_in <= 0) r.fail(model_name, "All time constants must be strictly positive (tau_m, tau_syn_ex, tau_syn_in).");
             if (t_ref < 0) r.fail(model_name, "Refractory time must not be negative (t_ref >= 0).");
 
-            const double h = grid.ms_per_step();
+            const double h = grid.resolution_ms();
             AlphaProps p{};
             p.E_L = pot.E_L; p.I_e = I_e; p.Theta = pot.Theta; p.V_reset = pot.V_reset; p.LowerBound = pot.LowerBound;
             p.P11_ex = p.P22_ex = std::exp(-h / tau_ex);

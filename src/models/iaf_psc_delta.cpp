@@ -49,7 +49,7 @@ class IafPscDelta final : public NeuronGroup {
 public:
     IafPscDelta(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
                 const TimeGrid& grid)
-        : h_(grid.ms_per_step()) {
+        : h_(grid.resolution_ms()) {
         std::vector<double> y3_init;
         for (const auto& set : sets) {
             ParamReader r(set);

@@ -44,7 +44,7 @@ public:
             if (delta < 0) r.fail(model_name, "Width of threshold region must not be negative (delta >= 0).");
             if (delta > 1e-10) r.fail(model_name, "the stochastic threshold (delta > 0) is not supported by pointsim.");
 
-            const double h = grid.ms_per_step();
+            const double h = grid.resolution_ms();
             ExpProps p{};
             p.E_L = pot.E_L; p.I_e = I_e; p.Theta = pot.Theta; p.V_reset = pot.V_reset;
             p.P11_ex = std::exp(-h / tau_ex);

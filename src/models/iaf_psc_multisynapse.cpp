@@ -128,7 +128,7 @@ public:
     IafPscAlphaMultisynapse(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
                             const TimeGrid& grid) {
         std::vector<double> v_init;
-        const double h = grid.ms_per_step();
+        const double h = grid.resolution_ms();
         for (const auto& set : sets) {
             const MultiParams m = read_multisynapse(set, model_name, /*has_v_min=*/true,
                                                     "Capacitance must be strictly positive (C_m > 0).");
@@ -210,7 +210,7 @@ public:
     IafPscExpMultisynapse(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
                           const TimeGrid& grid) {
         std::vector<double> v_init;
-        const double h = grid.ms_per_step();
+        const double h = grid.resolution_ms();
         for (const auto& set : sets) {
             // No V_min: NEST's iaf_psc_exp_multisynapse has none (an unknown key).
             const MultiParams m = read_multisynapse(set, model_name, /*has_v_min=*/false,

@@ -22,7 +22,7 @@ public:
 
     Izhikevich(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
                const TimeGrid& grid)
-        : h_(grid.ms_per_step()) {
+        : h_(grid.resolution_ms()) {
         std::vector<double> v_init, u_init;
         for (const auto& set : sets) {
             ParamReader r(set);

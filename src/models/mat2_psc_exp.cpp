@@ -138,7 +138,7 @@ public:
     Mat2PscExp(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
                const TimeGrid& grid) {
         std::vector<MatParams> params;
-        const double h = grid.ms_per_step();
+        const double h = grid.resolution_ms();
         for (const auto& set : sets) {
             ParamReader r(set);
             const MatParams p = read_params(r, model_name, /*adaptive=*/false, grid);
@@ -228,7 +228,7 @@ public:
     Amat2PscExp(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
                 const TimeGrid& grid) {
         std::vector<MatParams> params;
-        const double h = grid.ms_per_step();
+        const double h = grid.resolution_ms();
         for (const auto& set : sets) {
             ParamReader r(set);
             const MatParams p = read_params(r, model_name, /*adaptive=*/true, grid);

@@ -262,6 +262,12 @@ TEST(TimeGrid, NestRoundingRules) {
     EXPECT_EQ(kGrid.spike_time_to_stamp(1.0004), 11);  // tic truncation still rounds up
     EXPECT_THROW(TimeGrid::make(0.0005, 10.0, "x"), Error);
     EXPECT_THROW(TimeGrid::make(-0.1, 10.0, "x"), Error);
+    // Models integrate over NEST's get_resolution().get_ms() = 0.001 * tics,
+    // delays use MS_PER_STEP = tics / 1000.0: one ulp apart at 9 tics.
+    const TimeGrid odd = TimeGrid::make(0.009, 1.0, "x");
+    EXPECT_EQ(odd.resolution_ms(), 0.001 * 9.0);
+    EXPECT_EQ(odd.ms_per_step(), 9.0 / 1000.0);
+    EXPECT_NE(odd.resolution_ms(), odd.ms_per_step());
 }
 
 }  // namespace
