@@ -11,16 +11,12 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <mutex>
-#include <new>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_odeiv.h>
-
+#include "models/gsl_solver.hpp"
 #include "models/model_impl.hpp"
 #include "models/parameters.hpp"
 
@@ -271,19 +267,12 @@ void check(const AeifParams& p, const Variant& v, const ParamReader& r) {
     if (p.gsl_error_tol <= 0.) r.fail(v.name, "The gsl_error_tol must be strictly positive.");
 }
 
-struct StepFree { void operator()(gsl_odeiv_step* p) const { gsl_odeiv_step_free(p); } };
-struct ControlFree { void operator()(gsl_odeiv_control* p) const { gsl_odeiv_control_free(p); } };
-struct EvolveFree { void operator()(gsl_odeiv_evolve* p) const { gsl_odeiv_evolve_free(p); } };
-
 class AeifGroup final : public NeuronGroup {
 public:
     AeifGroup(const Variant& variant, const std::vector<ParameterSet>& sets,
               const std::vector<std::uint32_t>& set_of_neuron, const TimeGrid& grid)
         : v_(variant), n_(static_cast<std::size_t>(variant.size)),
           step_(grid.resolution_ms()) {  // Time::get_resolution().get_ms()
-        static std::once_flag gsl_handler;
-        std::call_once(gsl_handler, [] { gsl_set_error_handler_off(); });  // no abort(): statuses are checked below
-
         std::vector<std::vector<double>> y_init;
         for (const auto& set : sets) {
             ParamReader r(set);
@@ -330,8 +319,7 @@ public:
             props_.push_back(p);
             y_init.push_back(std::move(y));
             // init_buffers_: NEST's control per node; one per parameter set here.
-            controls_.emplace_back(gsl_odeiv_control_yp_new(p.gsl_error_tol, p.gsl_error_tol));
-            if (!controls_.back()) throw std::bad_alloc();
+            controls_.push_back(gsl::yp_control(p.gsl_error_tol, p.gsl_error_tol));
         }
         const std::size_t n = set_of_neuron.size();
         type_.assign(set_of_neuron.begin(), set_of_neuron.end());
@@ -344,13 +332,9 @@ public:
         // apart from the first step on).
         integration_step_.assign(n, step_);
 
-        // One stepper and one evolve for the whole group: NEST allocates them
-        // per node, but neither carries state from one gsl_odeiv_evolve_apply
-        // to the next (their arrays are scratch; evolve's counters are
-        // statistics). The carried-over step size is integration_step_.
-        s_.reset(gsl_odeiv_step_alloc(gsl_odeiv_step_rkf45, n_));
-        e_.reset(gsl_odeiv_evolve_alloc(n_));
-        if (!s_ || !e_) throw std::bad_alloc();
+        // One stepper and one evolve for the whole group (gsl_solver.hpp says why).
+        s_ = gsl::rkf45(n_);
+        e_ = gsl::evolve(n_);
         sys_.function = v_.dynamics;
         sys_.jacobian = nullptr;
         sys_.dimension = n_;
@@ -385,11 +369,7 @@ public:
             double t = 0.0;
             while (t < step_) {
                 ctx_.is_refractory = r_[i] > 0;  // may change inside the loop at a spike
-                const int status =
-                    gsl_odeiv_evolve_apply(e_.get(), control, s_.get(), &sys_, &t, step_, &integration_step_[i], y);
-                if (status != GSL_SUCCESS)
-                    throw model_error(std::string(v_.name) + ": GSL solver failure (status " + std::to_string(status) +
-                                      ", " + gsl_strerror(status) + ") for neuron " + std::to_string(i));
+                gsl::apply(e_.get(), control, s_.get(), &sys_, &t, step_, &integration_step_[i], y, v_.name, i);
                 // NEST's NumericalInstability check (V_m may explode upwards).
                 if (y[V_M] < -1e3 || y[W] < -1e6 || y[W] > 1e6) {
                     std::ostringstream msg;
@@ -441,7 +421,7 @@ private:
         return out;
     }();
     std::vector<AeifParams> props_;
-    std::vector<std::unique_ptr<gsl_odeiv_control, ControlFree>> controls_;  // per parameter set
+    std::vector<gsl::Control> controls_;  // per parameter set
     std::vector<std::uint32_t> type_;
     std::vector<double> y_;  // n_ per neuron, NEST's layout
     std::vector<Step> r_;
@@ -449,8 +429,8 @@ private:
     std::vector<double> integration_step_;  // B_.IntegrationStep_
 
     DynamicsContext ctx_;
-    std::unique_ptr<gsl_odeiv_step, StepFree> s_;
-    std::unique_ptr<gsl_odeiv_evolve, EvolveFree> e_;
+    gsl::Step s_;
+    gsl::Evolve e_;
     gsl_odeiv_system sys_{};
 };
 

@@ -8,14 +8,10 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <new>
 #include <string>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_odeiv.h>
-
 #include "models/glif_common.hpp"
+#include "models/gsl_solver.hpp"
 #include "models/model_impl.hpp"
 #include "models/parameters.hpp"
 
@@ -73,16 +69,11 @@ int glif_cond_dynamics(double, const double y[], double f[], void* pnode) {
     return GSL_SUCCESS;
 }
 
-struct StepFree { void operator()(gsl_odeiv_step* p) const { gsl_odeiv_step_free(p); } };
-struct ControlFree { void operator()(gsl_odeiv_control* p) const { gsl_odeiv_control_free(p); } };
-struct EvolveFree { void operator()(gsl_odeiv_evolve* p) const { gsl_odeiv_evolve_free(p); } };
-
-// A stepper and an evolve of one state size (NEST allocates them per node;
-// neither carries state from one gsl_odeiv_evolve_apply to the next, see
-// iaf_cond_alpha.cpp).
+// A stepper and an evolve of one state size (shared by the neurons with that
+// many ports: gsl_solver.hpp says why that is NEST's result).
 struct Solver {
-    std::unique_ptr<gsl_odeiv_step, StepFree> step;
-    std::unique_ptr<gsl_odeiv_evolve, EvolveFree> evolve;
+    gsl::Step step;
+    gsl::Evolve evolve;
 };
 
 class GlifCond final : public NeuronGroup {
@@ -92,20 +83,13 @@ public:
     GlifCond(const std::vector<ParameterSet>& sets, const std::vector<std::uint32_t>& set_of_neuron,
              const TimeGrid& grid)
         : step_(grid.resolution_ms()) {  // Time::get_resolution().get_ms()
-        static std::once_flag gsl_handler;
-        std::call_once(gsl_handler, [] { gsl_set_error_handler_off(); });  // no abort(): statuses are checked below
-
         std::vector<glif::State> initial;
         std::map<std::size_t, std::size_t> solver_of_dimension;
         for (const auto& set : sets) {
             auto [props, state] = lower(set, grid, step_);
             auto [it, added] = solver_of_dimension.emplace(props.dimension(), solvers_.size());
             if (added) {
-                Solver s;
-                s.step.reset(gsl_odeiv_step_alloc(gsl_odeiv_step_rkf45, props.dimension()));
-                s.evolve.reset(gsl_odeiv_evolve_alloc(props.dimension()));
-                if (!s.step || !s.evolve) throw std::bad_alloc();
-                solvers_.push_back(std::move(s));
+                solvers_.push_back({gsl::rkf45(props.dimension()), gsl::evolve(props.dimension())});
             }
             props.solver = it->second;
             max_receptors_ = std::max(max_receptors_, props.n_receptors());
@@ -113,8 +97,7 @@ public:
             props_.push_back(std::move(props));
             initial.push_back(std::move(state));
         }
-        c_.reset(gsl_odeiv_control_y_new(1e-3, 0.0));
-        if (!c_) throw std::bad_alloc();
+        c_ = gsl::y_control(1e-3, 0.0);
         sys_.function = glif_cond_dynamics;
         sys_.jacobian = nullptr;
         sys_.params = &ctx_;
@@ -185,11 +168,8 @@ public:
             Solver& solver = solvers_[P.solver];
             double t = 0.0;
             while (t < step_) {
-                const int status = gsl_odeiv_evolve_apply(solver.evolve.get(), c_.get(), solver.step.get(), &sys_, &t,
-                                                          step_, &integration_step_[i], y);
-                if (status != GSL_SUCCESS)
-                    throw model_error(std::string(model_name) + ": GSL solver failure (status " + std::to_string(status) +
-                                      ", " + gsl_strerror(status) + ") for neuron " + std::to_string(i));
+                gsl::apply(solver.evolve.get(), c_.get(), solver.step.get(), &sys_, &t, step_, &integration_step_[i], y,
+                           model_name, i);
             }
 
             if (refractory_[i] == 0) {
@@ -290,7 +270,7 @@ private:
 
     DynamicsContext ctx_;
     std::vector<Solver> solvers_;
-    std::unique_ptr<gsl_odeiv_control, ControlFree> c_;
+    gsl::Control c_;
     gsl_odeiv_system sys_{};
 };
 

@@ -6,13 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <memory>
-#include <mutex>
-#include <new>
 #include <string>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_odeiv.h>
-
+#include "models/gsl_solver.hpp"
 #include "models/model_impl.hpp"
 #include "models/parameters.hpp"
 
@@ -62,10 +58,6 @@ int iaf_cond_alpha_dynamics(double, const double y[], double f[], void* pnode) {
 
     return GSL_SUCCESS;
 }
-
-struct StepFree { void operator()(gsl_odeiv_step* p) const { gsl_odeiv_step_free(p); } };
-struct ControlFree { void operator()(gsl_odeiv_control* p) const { gsl_odeiv_control_free(p); } };
-struct EvolveFree { void operator()(gsl_odeiv_evolve* p) const { gsl_odeiv_evolve_free(p); } };
 
 class IafCondAlpha final : public NeuronGroup {
 public:
@@ -118,17 +110,10 @@ public:
         I_stim_.assign(n, 0.0);
         integration_step_.assign(n, step_);
 
-        // One stepper/control/evolve for the whole group: NEST allocates them per
-        // node, but none of them carries state from one gsl_odeiv_evolve_apply
-        // to the next (the stepper's and evolve's arrays are scratch, the
-        // control holds only its constants, evolve's count/last_step are
-        // statistics); the carried-over step size is integration_step_.
-        static std::once_flag gsl_handler;
-        std::call_once(gsl_handler, [] { gsl_set_error_handler_off(); });  // no abort(): statuses are checked below
-        s_.reset(gsl_odeiv_step_alloc(gsl_odeiv_step_rkf45, STATE_VEC_SIZE));
-        c_.reset(gsl_odeiv_control_y_new(1e-3, 0.0));
-        e_.reset(gsl_odeiv_evolve_alloc(STATE_VEC_SIZE));
-        if (!s_ || !c_ || !e_) throw std::bad_alloc();
+        // One stepper/control/evolve for the whole group (gsl_solver.hpp says why).
+        s_ = gsl::rkf45(STATE_VEC_SIZE);
+        c_ = gsl::y_control(1e-3, 0.0);
+        e_ = gsl::evolve(STATE_VEC_SIZE);
         sys_.function = iaf_cond_alpha_dynamics;
         sys_.jacobian = nullptr;
         sys_.dimension = STATE_VEC_SIZE;
@@ -160,10 +145,7 @@ public:
 
             double t = 0.0;
             while (t < step_) {
-                const int status = gsl_odeiv_evolve_apply(e_.get(), c_.get(), s_.get(), &sys_, &t, step_, &integration_step_[i], y);
-                if (status != GSL_SUCCESS)
-                    throw model_error(std::string(model_name) + ": GSL solver failure (status " + std::to_string(status) +
-                                      ", " + gsl_strerror(status) + ") for neuron " + std::to_string(i));
+                gsl::apply(e_.get(), c_.get(), s_.get(), &sys_, &t, step_, &integration_step_[i], y, model_name, i);
             }
 
             if (r_[i]) {
@@ -214,9 +196,9 @@ private:
     std::vector<double> integration_step_;  // B_.IntegrationStep_
 
     DynamicsContext ctx_;
-    std::unique_ptr<gsl_odeiv_step, StepFree> s_;
-    std::unique_ptr<gsl_odeiv_control, ControlFree> c_;
-    std::unique_ptr<gsl_odeiv_evolve, EvolveFree> e_;
+    gsl::Step s_;
+    gsl::Control c_;
+    gsl::Evolve e_;
     gsl_odeiv_system sys_{};
 };
 
