@@ -535,6 +535,24 @@ std::vector<Case> make_cases() {
         {kExcCell, "must be a JSON object, got [10.0]"});
     add("SynapseUnknownParameter", [](Ctx& c) { write_text(c.synapse("ExcToExc.json"), "{\"tau_plus\": 20.0}\n"); }, 5,
         {"synaptic_models/ExcToExc.json", "tau_plus", "static_synapse"});
+    // The excitatory cells become another NEST model with bad parameters:
+    // NEST's rule is named, with the file and the value.
+    auto cell_model = [](const std::string& model, const std::string& json) {
+        return [model, json](Ctx& c) {
+            write_text(c.cell("iaf_psc_delta_exc.json"), json);
+            replace_once(c.net("cortex_node_types.csv"), "nest:iaf_psc_delta LIF_exc", "nest:" + model + " LIF_exc");
+        };
+    };
+    add("CellAeifVpeakBelowVth", cell_model("aeif_cond_alpha", "{\"V_peak\": -55.0}\n"), 5,
+        {kExcCell, "aeif_cond_alpha", "V_peak >= V_th required.", "V_peak = -55.0"});
+    add("CellAeifNegativeDeltaT", cell_model("aeif_psc_exp", "{\"Delta_T\": -1.0}\n"), 5,
+        {kExcCell, "aeif_psc_exp", "Delta_T must be positive.", "Delta_T = -1.0"});
+    add("CellHhNegativeCapacitance", cell_model("hh_psc_alpha", "{\"C_m\": -1.0}\n"), 5,
+        {kExcCell, "hh_psc_alpha", "Capacitance must be strictly positive (C_m > 0)", "C_m = -1.0"});
+    add("CellGlifCondPortListsDiffer", cell_model("glif_cond", "{\"tau_syn\": [0.2, 2.0, 1.0]}\n"), 5,
+        {kExcCell, "glif_cond", "E_rev (2) and tau_syn (3), must have the same size"});
+    add("CellMat2SameTimeConstants", cell_model("mat2_psc_exp", "{\"tau_m\": 1.0, \"tau_syn_ex\": 1.0}\n"), 5,
+        {kExcCell, "mat2_psc_exp", "Membrane and synapse time constant(s) must differ"});
     // The thalamic edge type becomes a short-term plastic synapse with tsodyks.json.
     auto tsodyks = [](const std::string& model, const std::string& json) {
         return [model, json](Ctx& c) {
