@@ -263,7 +263,12 @@ std::vector<CurrentClamp> load_current_clamps(const config::SimulationConfig& cf
             last = s;
             clamp.changes.push_back({s, a});
         }
-        if (skipped) logging::get()->warn("inputs.{}: {} clamp entries with onset <= dt were skipped, as PointNet does", in.name, skipped);
+        // A sampled sweep always starts at 0 ms, so dropping its first samples is
+        // expected there (info); a pulse or csv entry that early is likely a mistake.
+        if (skipped)
+            logging::get()->log(sampling.empty() ? spdlog::level::warn : spdlog::level::info,
+                                "inputs.{}: {} clamp entries with onset <= dt were skipped, as PointNet does", in.name,
+                                skipped);
         const auto gids = network::resolve_node_set(in.params.value("node_set", Json("all")), cfg.node_sets, net,
                                                     where + ".node_set");
         for (auto g : gids) {
