@@ -651,8 +651,11 @@ Recipe load_recipe(const fs::path& file) {
     Json doc;
     try {
         doc = Json::parse(text.str());
-    } catch (const nlohmann::json::parse_error& e) {
-        throw config_error(file.string() + ": not valid JSON: " + e.what());
+    } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number too large (1e999)
+        // Drop nlohmann's "[json.exception.parse_error.101] " tag; keep line and column.
+        std::string what = e.what();
+        if (const auto tag_end = what.find("] "); tag_end != std::string::npos) what.erase(0, tag_end + 2);
+        throw config_error(file.string() + ": not valid JSON: " + what);
     }
     return parse_recipe(doc, file);
 }

@@ -188,6 +188,9 @@ std::vector<Case> make_cases() {
             c.mentions.push_back("line " + std::to_string(line_of(c.recipe, "\"seed\"")) + ", column ");
         },
         3, {"not valid JSON"});
+    // nlohmann reports a number beyond double's range as out_of_range, not parse_error (a fuzz finding).
+    add("JsonNumberTooLarge", [](Ctx& c) { replace_once(c.recipe, "\"seed\": 0,", "\"seed\": 1e999,"); }, 3,
+        {"not valid JSON", "number overflow", "1e999"});
     add("EmptyFile", [](Ctx& c) { write_text(c.recipe, ""); }, 3, {"not valid JSON", "line 1, column 1"});
     add("TopLevelIsAList", [](Ctx& c) { write_text(c.recipe, "[{\"networks\": {}}]\n"); }, 3,
         {"top level", "expected an object"});
