@@ -6,6 +6,8 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(MPI REQUIRED COMPONENTS CXX)
 find_package(Threads REQUIRED)
+# Threads inside each process (run.n_thread / --threads): GCC's libgomp; clang's libomp (libomp-14-dev).
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(GSL REQUIRED)  # iaf_cond_* integrate with GSL's RKF45, as NEST does
 
 # HDF5's FindModule gives variables, not a target: wrap them once.

@@ -14,6 +14,7 @@ packages=(
   libre2-dev                      # RE2: node-set $regex in linear time (found via pkg-config)
   libmuparser-dev                 # muParser: formulas in `pointsim build` recipes (found via pkg-config)
   clang libclang-rt-14-dev        # .ci/fuzz.sh: libFuzzer (libclang_rt.fuzzer-x86_64.a is in the -rt- package)
+  libomp-14-dev                   # OpenMP for clang's builds (.ci/sanitizers.sh, .ci/fuzz.sh); GCC's libgomp comes with g++
 )
 
 missing=()

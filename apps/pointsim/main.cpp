@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
     run->add_option("config", options.config, "config.json (or simulation config) to run")->required();
     run->add_option("--output-dir", output_dir, "write outputs here instead of output.output_dir");
     run->add_flag("-q,--quiet", quiet, "log warnings and errors only on the console");
+    run->add_option("--threads", options.threads,
+                    "threads per process (default: the config's run.n_thread, else 1); the spikes are the same for any")
+        ->check(CLI::Range(1, 4096));
 
     pointsim::builder::BuildOptions build_options;
     std::int64_t build_seed = 0;

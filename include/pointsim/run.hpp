@@ -19,6 +19,7 @@ struct RunOptions {
     std::optional<std::filesystem::path> output_dir;    // overrides output.output_dir
     bool show_progress = true;                          // progress bar when stderr is a terminal
     bool collect_synapse_state = false;                 // fill RunSummary::synapses
+    std::optional<int> threads = std::nullopt;          // per process; overrides run.n_thread (default 1)
 };
 
 // The state of one synapse model with state (stdp_synapse, tsodyks2_synapse,

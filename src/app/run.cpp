@@ -195,13 +195,16 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     config::SimulationConfig cfg;
     TimeGrid grid;
     network::Network net;
+    int threads = 1;
     phase(comm, [&] {
         log->info("pointsim {} reading {}", kVersion, options.config.string());
         cfg = config::load(options.config);
         if (options.output_dir) redirect_outputs(cfg, fs::absolute(*options.output_dir).lexically_normal());
         grid = TimeGrid::make(cfg.run.dt, cfg.run.tstop, cfg.config_path.string());
-        log->info("Run: tstop {} ms, dt {} ms, {} steps, {} process{}", cfg.run.tstop, grid.dt_ms, grid.n_steps,
-                  comm.size(), comm.size() == 1 ? "" : "es");
+        threads = options.threads.value_or(cfg.run.n_thread.value_or(1));
+        log->info("Run: tstop {} ms, dt {} ms, {} steps, {} process{} x {} thread{} ({})", cfg.run.tstop, grid.dt_ms,
+                  grid.n_steps, comm.size(), comm.size() == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
+                  options.threads ? "--threads" : cfg.run.n_thread ? "run.n_thread" : "default");
         summary.config_seconds = lap();
         net = network::read_nodes(cfg);
         summary.nodes_seconds = lap();
@@ -224,13 +227,19 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     const fs::path config_copy_name = cfg.config_path.filename();
     phase(comm, [&] {
         network::create_neuron_groups(cfg, grid, net, bounds[static_cast<std::size_t>(comm.rank())],
-                                      bounds[static_cast<std::size_t>(comm.rank()) + 1]);
+                                      bounds[static_cast<std::size_t>(comm.rank()) + 1], static_cast<std::size_t>(threads),
+                                      incoming);
         network::read_edges(cfg, grid, net);
         summary.edges_seconds = lap();
         for (const auto& p : net.populations)
             log->info("Population {}: {} {} nodes ({})", p.name, p.size(), p.is_virtual ? "virtual" : "simulated",
                       p.nodes.file.string());
-        for (const auto& g : net.groups) log->info("Model {}: {} neurons", g->model(), g->size());
+        {
+            // One group per model and thread block: log the totals per model.
+            std::map<std::string, std::size_t> per_model;
+            for (const auto& g : net.groups) per_model[g->model()] += g->size();
+            for (const auto& [model, n] : per_model) log->info("Model {}: {} neurons", model, n);
+        }
         virtual_spikes = inputs::load_spike_inputs(cfg, net, grid);
         clamps = inputs::load_current_clamps(cfg, net, grid);
         reports = app::plan_reports(cfg, net, grid);
@@ -283,7 +292,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     for (auto& r : reports) recorders.push_back(std::move(r.recorder));
     // Every rank must use the same exchange interval: the global minimum delay.
     engine::Simulation sim(net, std::move(virtual_spikes), std::move(clamps), grid, comm,
-                           total_edges ? static_cast<Step>(min_delay) : 1);
+                           total_edges ? static_cast<Step>(min_delay) : 1, threads);
     log->info("Starting simulation");
     engine::Result result;
     {

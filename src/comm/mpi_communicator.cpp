@@ -15,7 +15,9 @@ public:
     MpiCommunicator(int* argc, char*** argv) {
         int initialised = 0;
         MPI_Initialized(&initialised);
-        if (!initialised) MPI_Init(argc, argv);
+        // Only the main thread calls MPI, outside the engine's parallel regions.
+        int provided = 0;
+        if (!initialised) MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
         MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
         MPI_Comm_size(MPI_COMM_WORLD, &size_);
     }

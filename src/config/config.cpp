@@ -2,6 +2,7 @@
 // ConfigParser.parse and _post_process; semantics.md section 2). Unlike BMTK,
 // relative paths are resolved against the directory of the file that holds them.
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <initializer_list>
@@ -149,8 +150,8 @@ const KnownKeys kTopKeys{
     {"target_simulator", "target_simulator_version", "conditions", "config_path", "config_dir", "version",
      "metadata", "beta_features", "connection_overrides", "node_set", "recXelectrode"}};
 const KnownKeys kRunKeys{
-    {"dt", "tstop", "duration", "overwrite_output_dir"},
-    {"tstart", "n_thread", "print_time", "block_run", "block_size", "nsteps_block", "tsteps_block",
+    {"dt", "tstop", "duration", "overwrite_output_dir", "n_thread"},
+    {"tstart", "print_time", "block_run", "block_size", "nsteps_block", "tsteps_block",
      "precise_times", "allow_offgrid_spikes", "spike_threshold", "dL", "save_state", "random_seed",
      "integration_method", "stimulus_seed", "ionchannel_seed", "minis_seed", "synapse_seed", "electrodes_file"}};
 const KnownKeys kOutputKeys{
@@ -404,6 +405,11 @@ RunParams read_run(const Reader& in) {
     if (auto t = in.number(*run, key, std::string("run.") + key)) {
         if (*t < 0) in.fail(std::string("run.") + key, "must not be negative, got " + shown(run->at(key)));
         p.tstop = *t;
+    }
+    if (auto n = in.number(*run, "n_thread", "run.n_thread")) {
+        if (!(*n >= 1 && *n <= 4096 && *n == std::floor(*n)))
+            in.fail("run.n_thread", "must be a whole number of threads from 1 to 4096, got " + shown(run->at("n_thread")));
+        p.n_thread = static_cast<int>(*n);
     }
     return p;
 }

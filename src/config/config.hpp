@@ -31,6 +31,7 @@ struct EdgeFiles {
 struct RunParams {
     double tstop = 0.0;  // "duration" wins over "tstop" (BMTK); 0 if both are absent
     double dt = 0.0;     // required
+    std::optional<int> n_thread;  // threads per process (BMTK's run.n_thread), a whole number >= 1
 };
 
 // One entry of "inputs" or "reports": its name and its JSON object, with every

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <sstream>
 #include <cmath>
+#include <utility>
 
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
@@ -12,20 +13,9 @@
 
 namespace pointsim::engine {
 
-namespace {
-
-// Amplitude changes of all clamps in one list, by (step, clamp).
-struct ClampEvent {
-    Step step;
-    std::size_t clamp;
-    double amplitude;
-};
-
-}  // namespace
-
 Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
                        std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
-                       Step exchange_interval)
+                       Step exchange_interval, int n_threads)
     : net_(net),
       virtual_spikes_(std::move(virtual_spikes)),
       clamps_(std::move(clamps)),
@@ -52,6 +42,43 @@ Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> 
     history_.resize(n_neurons_);
     Kminus_.assign(n_neurons_, 0.0);
     last_spike_.assign(n_neurons_, -1.0);  // NEST ArchivingNode: last_spike_ = -1
+
+    blocks_.resize(net_.n_blocks());
+    for (std::size_t k = 0; k < blocks_.size(); ++k) {
+        Block& b = blocks_[k];
+        b.flat_begin = net_.block_flat_begin[k];
+        b.flat_end = net_.block_flat_begin[k + 1];
+        b.group_begin = net_.block_group_begin[k];
+        b.group_end = net_.block_group_begin[k + 1];
+        b.channels.resize(static_cast<std::size_t>(n_channels_));
+        b.clamp_amp.assign(clamps_.size(), 0.0);
+    }
+    n_threads_ = std::max(1, std::min(n_threads, static_cast<int>(blocks_.size())));
+
+    clamps_of_.resize(n_neurons_);
+    for (std::size_t k = 0; k < clamps_.size(); ++k) {
+        for (const auto& ch : clamps_[k].changes) clamp_events_.push_back({ch.step, k, ch.amplitude});
+        for (auto t : clamps_[k].targets) clamps_of_[t].push_back(k);
+    }
+    std::stable_sort(clamp_events_.begin(), clamp_events_.end(),
+                     [](const ClampEvent& a, const ClampEvent& b) { return a.step < b.step; });
+    current_.assign(n_neurons_, 0.0);
+}
+
+template <class Task>
+void Simulation::for_each_block(Task&& task) {
+    const auto n = static_cast<std::int64_t>(blocks_.size());
+    // One block per iteration; exceptions must not leave the parallel region.
+#pragma omp parallel for schedule(static, 1) num_threads(n_threads_) if (n_threads_ > 1)
+    for (std::int64_t k = 0; k < n; ++k) {
+        try {
+            task(blocks_[static_cast<std::size_t>(k)]);
+        } catch (...) {
+            blocks_[static_cast<std::size_t>(k)].error = std::current_exception();
+        }
+    }
+    for (auto& b : blocks_)
+        if (b.error) std::rethrow_exception(std::exchange(b.error, nullptr));
 }
 
 namespace {
@@ -151,10 +178,13 @@ double Simulation::send_tsodyks(std::size_t k, double t_spike) {
     return delta_y * p.weight[k];
 }
 
-void Simulation::deliver_plastic(const comm::Spike& spike, Result& result) {
+void Simulation::deliver_plastic(Block& b, const comm::Spike& spike) {
     auto& p = net_.plastic;
     const double t_spike = static_cast<double>(spike.stamp * grid_.tics_per_step) * kMsPerTic;
     for (auto k = p.row_begin[spike.gid]; k < p.row_begin[spike.gid + 1]; ++k) {
+        const std::uint32_t target = p.target[k];
+        if (target < b.flat_begin || target >= b.flat_end) continue;  // another block's
+        ++b.events;
         double w = 0.0;
         switch (p.kind[k]) {
             case network::SynapseKind::stdp: w = send_stdp(k, t_spike); break;
@@ -162,31 +192,28 @@ void Simulation::deliver_plastic(const comm::Spike& spike, Result& result) {
             case network::SynapseKind::tsodyks: w = send_tsodyks(k, t_spike); break;
         }
         p.t_last[k] = t_spike;
-        const std::uint32_t target = p.target[k];
         const auto& group = *net_.groups[group_of_flat_[target]];
         const int channel = group.channel_for(w, p.receptor[k], index_of_flat_[target]);
         slot(spike.stamp + p.delay[k] - 1, channel)[target] += w;
         if (p.recorder[k] >= 0)
-            result.weight_events.push_back({spike.gid, net_.gid_of_flat[target], spike.stamp * grid_.tics_per_step, w,
-                                            p.receptor[k], p.recorder[k], p.order_key[k]});
+            b.weight_events.push_back({spike.gid, net_.gid_of_flat[target], spike.stamp * grid_.tics_per_step, w,
+                                       p.receptor[k], p.recorder[k], p.order_key[k]});
     }
 }
 
-std::uint64_t Simulation::deliver(const std::vector<comm::Spike>& spikes, Result& result) {
+void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
     const auto& c = net_.connectivity;
+    const std::uint64_t* row_begin = c.rows_of_block(static_cast<std::size_t>(&b - blocks_.data()));
     constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
     const std::size_t channel_stride = n_neurons_;
-    std::uint64_t events = 0;
+    const bool plastic = !net_.plastic.empty();
     for (const auto& s : spikes) {
-        events += c.row_begin[s.gid + 1] - c.row_begin[s.gid];
-        if (!net_.plastic.empty()) {
-            events += net_.plastic.row_begin[s.gid + 1] - net_.plastic.row_begin[s.gid];
-            deliver_plastic(s, result);
-        }
+        b.events += row_begin[s.gid + 1] - row_begin[s.gid];
+        if (plastic) deliver_plastic(b, s);
         // Words are sorted by delay: fetch the slot once per delay run.
         Step current_delay = -1;
         double* base = nullptr;
-        for (auto k = c.row_begin[s.gid]; k < c.row_begin[s.gid + 1]; ++k) {
+        for (auto k = row_begin[s.gid]; k < row_begin[s.gid + 1]; ++k) {
             const std::uint64_t w = c.synapse[k];
             const auto d = static_cast<Step>(w >> delay_shift);
             if (d != current_delay) {
@@ -197,7 +224,46 @@ std::uint64_t Simulation::deliver(const std::vector<comm::Spike>& spikes, Result
             base[c.kind_channel[kind] * channel_stride + ((w >> c.target_shift) & c.target_mask)] += c.kind_weight[kind];
         }
     }
-    return events;
+}
+
+void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders) {
+    b.local.clear();
+    for (Step n = t0; n < t1; ++n) {
+        for (; b.next_clamp_event < clamp_events_.size() && clamp_events_[b.next_clamp_event].step <= n; ++b.next_clamp_event) {
+            const auto& e = clamp_events_[b.next_clamp_event];
+            b.clamp_amp[e.clamp] = e.amplitude;
+            for (auto t : clamps_[e.clamp].targets) {
+                if (t < b.flat_begin || t >= b.flat_end) continue;
+                double sum = 0.0;
+                for (auto k : clamps_of_[t]) sum += b.clamp_amp[k];
+                current_[t] = sum;
+            }
+        }
+        for (std::size_t g = b.group_begin; g < b.group_end; ++g) {
+            const std::uint32_t offset = net_.group_offset[g];
+            for (int c = 0; c < n_channels_; ++c) b.channels[static_cast<std::size_t>(c)] = slot(n, c) + offset;
+            b.fired.clear();
+            net_.groups[g]->update(b.channels.data(), current_.data() + offset, b.fired);
+            for (auto i : b.fired) {
+                b.local.push_back({n + 1, net_.gid_of_flat[offset + i]});
+                if (has_plastic_input_[offset + i]) archive_spike(offset + i, n + 1);
+            }
+        }
+        for (int c = 0; c < n_channels_; ++c) std::fill(slot(n, c) + b.flat_begin, slot(n, c) + b.flat_end, 0.0);
+        // Samples after step n, at t = n + 1 (NEST multimeter rules): the
+        // sample's row follows from t, so blocks fill their columns independently.
+        const Step t = n + 1;
+        for (std::size_t k = 0; k < recorders.size(); ++k) {
+            Recorder& r = recorders[k];
+            if (t % r.interval != 0 || t <= r.start || t > r.stop) continue;
+            const Step first = (r.start / r.interval + 1) * r.interval;
+            double* row = r.data.data() + static_cast<std::size_t>((t - first) / r.interval) * r.flat.size();
+            for (const std::size_t j : b.recorder_columns[k]) {
+                const auto f = r.flat[j];
+                row[j] = net_.groups[group_of_flat_[f]]->get(r.recordable[j], index_of_flat_[f]);
+            }
+        }
+    }
 }
 
 Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progress) {
@@ -207,66 +273,26 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
     const Step n_steps = grid_.n_steps;
     const Step min_delay = exchange_interval_;
 
-    // Current clamps: one amplitude per clamp; a neuron's input is the sum over
-    // its clamps in clamp order, recomputed when one of them changes.
-    std::vector<ClampEvent> clamp_events;
-    std::vector<std::vector<std::size_t>> clamps_of(n_neurons_);
-    for (std::size_t k = 0; k < clamps_.size(); ++k) {
-        for (const auto& ch : clamps_[k].changes) clamp_events.push_back({ch.step, k, ch.amplitude});
-        for (auto t : clamps_[k].targets) clamps_of[t].push_back(k);
-    }
-    std::stable_sort(clamp_events.begin(), clamp_events.end(),
-                     [](const ClampEvent& a, const ClampEvent& b) { return a.step < b.step; });
-    std::vector<double> clamp_amp(clamps_.size(), 0.0);
-    std::vector<double> current(n_neurons_, 0.0);
-    std::size_t next_clamp_event = 0;
-
     for (auto& r : recorders) {
         const Step first = (r.start / r.interval + 1) * r.interval;
         r.n_samples = first > std::min(r.stop, n_steps) ? 0 : static_cast<std::size_t>((std::min(r.stop, n_steps) - first) / r.interval + 1);
         r.data.assign(r.n_samples * r.flat.size(), 0.0);
-        r.n_samples = 0;  // counts samples taken
+    }
+    for (auto& b : blocks_) {
+        b.recorder_columns.assign(recorders.size(), {});
+        for (std::size_t k = 0; k < recorders.size(); ++k)
+            for (std::size_t j = 0; j < recorders[k].flat.size(); ++j)
+                if (recorders[k].flat[j] >= b.flat_begin && recorders[k].flat[j] < b.flat_end)
+                    b.recorder_columns[k].push_back(j);
     }
 
     std::size_t next_virtual = 0;
-    std::vector<std::uint32_t> fired;
-    std::vector<const double*> channels(static_cast<std::size_t>(n_channels_));
     std::vector<comm::Spike> local, exchange;
     for (Step t0 = 0; t0 < n_steps; t0 += min_delay) {
         const Step t1 = std::min(n_steps, t0 + min_delay);
+        for_each_block([&](Block& b) { advance(b, t0, t1, recorders); });
         local.clear();
-        for (Step n = t0; n < t1; ++n) {
-            for (; next_clamp_event < clamp_events.size() && clamp_events[next_clamp_event].step <= n; ++next_clamp_event) {
-                const auto& e = clamp_events[next_clamp_event];
-                clamp_amp[e.clamp] = e.amplitude;
-                for (auto t : clamps_[e.clamp].targets) {
-                    double sum = 0.0;
-                    for (auto k : clamps_of[t]) sum += clamp_amp[k];
-                    current[t] = sum;
-                }
-            }
-            for (std::size_t g = 0; g < net_.groups.size(); ++g) {
-                const std::uint32_t offset = net_.group_offset[g];
-                for (int c = 0; c < n_channels_; ++c) channels[static_cast<std::size_t>(c)] = slot(n, c) + offset;
-                fired.clear();
-                net_.groups[g]->update(channels.data(), current.data() + offset, fired);
-                for (auto i : fired) {
-                    local.push_back({n + 1, net_.gid_of_flat[offset + i]});
-                    if (has_plastic_input_[offset + i]) archive_spike(offset + i, n + 1);
-                }
-            }
-            std::fill_n(slot(n, 0), static_cast<std::size_t>(n_channels_) * n_neurons_, 0.0);
-            for (auto& r : recorders) {
-                const Step t = n + 1;
-                if (t % r.interval != 0 || t <= r.start || t > r.stop) continue;
-                double* row = r.data.data() + r.n_samples * r.flat.size();
-                for (std::size_t j = 0; j < r.flat.size(); ++j) {
-                    const auto f = r.flat[j];
-                    row[j] = net_.groups[group_of_flat_[f]]->get(r.recordable[j], index_of_flat_[f]);
-                }
-                ++r.n_samples;
-            }
-        }
+        for (const auto& b : blocks_) local.insert(local.end(), b.local.begin(), b.local.end());
         // A stop request travels with the spikes (stamp -1), so every rank
         // stops after the same interval and none waits for the others.
         if (const int sig = interrupt::requested()) local.push_back({-1, static_cast<std::uint64_t>(sig)});
@@ -290,8 +316,13 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
         std::sort(exchange.begin(), exchange.end(), [](const comm::Spike& a, const comm::Spike& b) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });
-        result.synaptic_events += deliver(exchange, result);
+        for_each_block([&](Block& b) { deliver(b, exchange); });
         if (progress) progress(t1, n_steps);
+    }
+    for (auto& b : blocks_) {
+        result.synaptic_events += std::exchange(b.events, 0);
+        result.weight_events.insert(result.weight_events.end(), b.weight_events.begin(), b.weight_events.end());
+        b.weight_events.clear();
     }
     result.simulate_seconds = std::chrono::duration<double>(clock::now() - started).count();
     return result;

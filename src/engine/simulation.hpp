@@ -5,7 +5,16 @@
 // them, sorted by (stamp, gid), into the ring buffers at stamp + delay - 1.
 // The fixed delivery order makes every floating-point sum, and so every
 // spike, independent of how the work is split.
+//
+// Threads: the rank's neurons are split into thread blocks
+// (Network::block_flat_begin). Within an exchange interval no neuron's
+// input depends on another's output, so each block runs the interval's
+// steps on its own; then the blocks' spikes are exchanged, and each block
+// delivers every spike through its own synapse rows into its own neurons'
+// buffers. A target's inputs are therefore summed in the same order for any
+// number of blocks, threads and ranks.
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>
@@ -40,9 +49,11 @@ struct Result {
 
 class Simulation {
 public:
+    // n_threads: OpenMP threads that work on the network's thread blocks
+    // (at most one per block; the results do not depend on it).
     Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
                std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
-               Step exchange_interval);
+               Step exchange_interval, int n_threads = 1);
 
     // Called after each exchange interval with the steps done (on every rank).
     using Progress = std::function<void(Step done, Step total)>;
@@ -51,10 +62,31 @@ public:
     Result run(std::vector<Recorder>& recorders, const Progress& progress = {});
 
 private:
-    std::uint64_t deliver(const std::vector<comm::Spike>& spikes, Result& result);
+    // What one thread block keeps between and within its tasks.
+    struct Block {
+        std::uint32_t flat_begin = 0, flat_end = 0;
+        std::size_t group_begin = 0, group_end = 0;
+        std::vector<std::uint32_t> fired;
+        std::vector<const double*> channels;
+        std::vector<comm::Spike> local;  // spikes of the current interval
+        std::vector<double> clamp_amp;   // every clamp's amplitude, as this block has applied them
+        std::size_t next_clamp_event = 0;
+        std::vector<std::vector<std::size_t>> recorder_columns;  // per recorder: its columns in this block
+        std::vector<network::WeightEvent> weight_events;
+        std::uint64_t events = 0;
+        std::exception_ptr error;
+    };
+    // Runs task(block) for every block on up to n_threads_ threads, then
+    // rethrows the error of the lowest failing block (deterministic).
+    template <class Task>
+    void for_each_block(Task&& task);
+    // Steps [t0, t1) of one block's neurons: clamps, updates, recorders.
+    void advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders);
+    // Delivery of the sorted spikes onto one block's neurons.
+    void deliver(Block& b, const std::vector<comm::Spike>& spikes);
     // Transmission of one presynaptic spike through the synapses with state
-    // (NEST's send() of stdp_synapse, tsodyks2_synapse, tsodyks_synapse).
-    void deliver_plastic(const comm::Spike& spike, Result& result);
+    // onto the block's neurons (NEST's send() of stdp_synapse, tsodyks2_synapse, tsodyks_synapse).
+    void deliver_plastic(Block& b, const comm::Spike& spike);
     // Synapse k's state update at a spike at t_spike (ms); returns the weight to transmit.
     double send_stdp(std::size_t k, double t_spike);
     double send_tsodyks2(std::size_t k, double t_spike);
@@ -76,6 +108,19 @@ private:
     Step n_slots_;
     std::vector<double> ring_;  // [slot][channel][neuron]
     std::vector<std::size_t> group_of_flat_, index_of_flat_;
+    int n_threads_;
+    std::vector<Block> blocks_;
+
+    // Current clamps: amplitude changes of all clamps by (step, clamp); a
+    // neuron's input is the sum over its clamps in clamp order.
+    struct ClampEvent {
+        Step step;
+        std::size_t clamp;
+        double amplitude;
+    };
+    std::vector<ClampEvent> clamp_events_;
+    std::vector<std::vector<std::size_t>> clamps_of_;  // per flat neuron
+    std::vector<double> current_;                      // per flat neuron
 
     // Postsynaptic spike history of neurons with stdp inputs: (time ms, K-).
     struct HistoryEntry {

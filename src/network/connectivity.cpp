@@ -20,16 +20,24 @@ unsigned bits_for(std::uint64_t n) {  // bits to hold 0 .. n-1
 
 }  // namespace
 
-ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local_neurons)
-    : min_delay_(std::numeric_limits<Step>::max()) {
+ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local_neurons,
+                                         std::vector<std::uint32_t> block_flat_begin)
+    : block_flat_begin_(std::move(block_flat_begin)), n_gids_(n_gids), min_delay_(std::numeric_limits<Step>::max()) {
+    if (block_flat_begin_.size() < 2) block_flat_begin_ = {0, static_cast<std::uint32_t>(n_local_neurons)};
+    const std::size_t n_blocks = block_flat_begin_.size() - 1;
     if (n_gids >= std::numeric_limits<std::uint32_t>::max())
         throw input_error("the network has " + std::to_string(n_gids) + " nodes; pointsim supports fewer than 2^32");
+    if (n_gids * n_blocks >= std::numeric_limits<std::uint32_t>::max())
+        throw input_error("the network has " + std::to_string(n_gids) + " nodes: with " + std::to_string(n_blocks) +
+                          " threads per process pointsim supports fewer than 2^32 / " + std::to_string(n_blocks) +
+                          "; use fewer threads");
     const unsigned target_bits = bits_for(n_local_neurons);
     const unsigned kind_bits = 64 - Connectivity::kDelayBits - target_bits;
     c_.target_shift = kind_bits;
     c_.target_mask = (std::uint64_t{1} << target_bits) - 1;
     c_.kind_mask = (std::uint64_t{1} << kind_bits) - 1;
-    counts_.assign(n_gids + 1, 0);
+    counts_.assign(n_gids * n_blocks + 1, 0);
+    c_.n_gids = n_gids;
 }
 
 void ConnectivityBuilder::reserve(std::size_t n) {
@@ -86,8 +94,12 @@ void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int ch
     }
     words_.push_back((static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
                      (static_cast<std::uint64_t>(target) << c_.target_shift) | last_kind_);
-    sources_.push_back(static_cast<std::uint32_t>(source));
-    ++counts_[source + 1];
+    // The target's block: blocks are few and contiguous, a short scan.
+    std::size_t block = 0;
+    while (block + 2 < block_flat_begin_.size() && target >= block_flat_begin_[block + 1]) ++block;
+    const std::uint64_t row = block * n_gids_ + source;
+    sources_.push_back(static_cast<std::uint32_t>(row));
+    ++counts_[row + 1];
     min_delay_ = std::min(min_delay_, delay);
     max_delay_ = std::max(max_delay_, delay);
 }
@@ -115,7 +127,7 @@ Connectivity ConnectivityBuilder::finish() {
     kinds_.clear();
     last_key_ = KindKey{~std::uint64_t{0}, 0xff};
 
-    // Bucket by source in place, then sort every row.
+    // Bucket by row (block, source) in place, then sort every row.
     std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
     c_.row_begin = counts_;
     const std::size_t n_rows = counts_.size() - 1;

@@ -238,9 +238,14 @@ Network read_nodes(const config::SimulationConfig& cfg) {
 
 // Decides the parameters of every local neuron and creates one neuron group
 // per model for the simulated gids in [begin, end).
-void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end) {
+void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end,
+                          std::size_t n_blocks, const std::vector<std::uint64_t>& incoming) {
     net.local_begin = begin;
     net.local_end = end;
+    n_blocks = std::max<std::size_t>(1, n_blocks);
+    const std::vector<Gid> block_bounds = partition(net, incoming, n_blocks, begin, end);
+    net.block_flat_begin.assign(1, 0);
+    net.block_group_begin.assign(1, 0);
     ComponentCache components;
     struct GroupBuild {
         std::vector<models::ParameterSet> sets;
@@ -248,59 +253,65 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
         std::vector<std::uint32_t> set_of_neuron;
         std::vector<Gid> gids;
     };
-    std::map<std::string, GroupBuild> builds;  // model -> build (map: deterministic order)
+    for (std::size_t block = 0; block < n_blocks; ++block) {
+        const Gid block_begin = block_bounds[block], block_end = block_bounds[block + 1];
+        std::map<std::string, GroupBuild> builds;  // model -> build (map: deterministic order)
 
-    for (const auto& pop : net.populations) {
-        if (pop.is_virtual) continue;
-        for (std::size_t row = 0; row < pop.size(); ++row) {
-            const Gid gid = pop.gid_of_row(row);
-            if (gid < begin || gid >= end) continue;  // another rank's
-            const std::int64_t type_id = pop.nodes.node_type_ids[row];
-            const std::string type_where = pop.types->file().string() + ": node_type_id " + std::to_string(type_id);
-            const std::string model = node_model(pop, row);
-            const auto params_file = node_attribute(pop, row, "dynamics_params");
-            std::string key = std::to_string(type_id) + "|" + pop.name + "|" + params_file.value_or("");
-            Json params = Json::object();
-            std::string source = type_where;
-            if (params_file) {
-                const fs::path file = component_dir(cfg, "point_neuron_models_dir", type_where) / *params_file;
-                params = components.load(file, type_where);
-                source = file.string() + " (node_type_id " + std::to_string(type_id) + ")";
-                // Allen Cell Types Database GLIF files are converted as BMTK does (glif_utils.py).
-                if (model == "glif_psc" && params.is_object() && params.value("type", "") == "GLIF")
-                    params = models::convert_allen_glif(params, source);
-            }
-            // Per-node dynamics_params in h5 override the JSON (SONATA spec; BMTK ignores them).
-            const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
-            if (!group.dynamics_params.empty()) {
-                const std::uint64_t grow = pop.nodes.group_indices[row];
-                for (const auto& [name, column] : group.dynamics_params) {
-                    if (column.is_string) params[name] = column.strings[grow];
-                    else params[name] = column.numbers[grow];
+        for (const auto& pop : net.populations) {
+            if (pop.is_virtual || pop.size() == 0) continue;
+            // Rows are gids in order: visit only the block's.
+            const Gid first = std::max(block_begin, pop.gid_of_row(0)), last = std::min(block_end, pop.gid_of_row(pop.size()));
+            for (Gid gid = first; gid < last; ++gid) {
+                const std::size_t row = static_cast<std::size_t>(gid - pop.first_gid);
+                const std::int64_t type_id = pop.nodes.node_type_ids[row];
+                const std::string type_where = pop.types->file().string() + ": node_type_id " + std::to_string(type_id);
+                const std::string model = node_model(pop, row);
+                const auto params_file = node_attribute(pop, row, "dynamics_params");
+                std::string key = std::to_string(type_id) + "|" + pop.name + "|" + params_file.value_or("");
+                Json params = Json::object();
+                std::string source = type_where;
+                if (params_file) {
+                    const fs::path file = component_dir(cfg, "point_neuron_models_dir", type_where) / *params_file;
+                    params = components.load(file, type_where);
+                    source = file.string() + " (node_type_id " + std::to_string(type_id) + ")";
+                    // Allen Cell Types Database GLIF files are converted as BMTK does (glif_utils.py).
+                    if (model == "glif_psc" && params.is_object() && params.value("type", "") == "GLIF")
+                        params = models::convert_allen_glif(params, source);
                 }
-                key += "|row" + std::to_string(row);
-                source += ", overridden by " + pop.nodes.file.string() + " /nodes/" + pop.name + " dynamics_params row " +
-                          std::to_string(row);
+                // Per-node dynamics_params in h5 override the JSON (SONATA spec; BMTK ignores them).
+                const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
+                if (!group.dynamics_params.empty()) {
+                    const std::uint64_t grow = pop.nodes.group_indices[row];
+                    for (const auto& [name, column] : group.dynamics_params) {
+                        if (column.is_string) params[name] = column.strings[grow];
+                        else params[name] = column.numbers[grow];
+                    }
+                    key += "|row" + std::to_string(row);
+                    source += ", overridden by " + pop.nodes.file.string() + " /nodes/" + pop.name + " dynamics_params row " +
+                              std::to_string(row);
+                }
+                auto& b = builds[model];
+                auto [it, inserted] = b.set_of_key.emplace(key, static_cast<std::uint32_t>(b.sets.size()));
+                if (inserted) b.sets.push_back(models::ParameterSet{params, source});
+                b.set_of_neuron.push_back(it->second);
+                b.gids.push_back(gid);
             }
-            auto& b = builds[model];
-            auto [it, inserted] = b.set_of_key.emplace(key, static_cast<std::uint32_t>(b.sets.size()));
-            if (inserted) b.sets.push_back(models::ParameterSet{params, source});
-            b.set_of_neuron.push_back(it->second);
-            b.gids.push_back(gid);
         }
-    }
 
-    for (auto& [model, b] : builds) {
-        const auto g = static_cast<std::int32_t>(net.groups.size());
-        net.group_offset.push_back(static_cast<std::uint32_t>(net.gid_of_flat.size()));
-        net.groups.push_back(models::create_group(model, b.sets, b.set_of_neuron, grid));
-        for (std::size_t i = 0; i < b.gids.size(); ++i) {
-            auto& loc = net.location[b.gids[i]];
-            loc.group = g;
-            loc.index = static_cast<std::uint32_t>(i);
-            loc.flat = static_cast<std::uint32_t>(net.gid_of_flat.size());
-            net.gid_of_flat.push_back(b.gids[i]);
+        for (auto& [model, b] : builds) {
+            const auto g = static_cast<std::int32_t>(net.groups.size());
+            net.group_offset.push_back(static_cast<std::uint32_t>(net.gid_of_flat.size()));
+            net.groups.push_back(models::create_group(model, b.sets, b.set_of_neuron, grid));
+            for (std::size_t i = 0; i < b.gids.size(); ++i) {
+                auto& loc = net.location[b.gids[i]];
+                loc.group = g;
+                loc.index = static_cast<std::uint32_t>(i);
+                loc.flat = static_cast<std::uint32_t>(net.gid_of_flat.size());
+                net.gid_of_flat.push_back(b.gids[i]);
+            }
         }
+        net.block_flat_begin.push_back(static_cast<std::uint32_t>(net.gid_of_flat.size()));
+        net.block_group_begin.push_back(net.groups.size());
     }
 }
 
@@ -666,21 +677,28 @@ std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, c
     return incoming;
 }
 
-std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, int n_ranks) {
+std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, std::size_t n_parts, Gid begin,
+                           Gid end) {
     // Cost of a neuron: one update per step plus its incoming synapses.
-    std::vector<std::uint64_t> prefix(net.n_gids() + 1, 0);
-    for (Gid g = 0; g < net.n_gids(); ++g)
-        prefix[g + 1] = prefix[g] + (net.simulated[g] ? 1 + (incoming.empty() ? 0 : incoming[g]) : 0);
-    std::vector<Gid> bounds(static_cast<std::size_t>(n_ranks) + 1, net.n_gids());
-    bounds[0] = 0;
-    for (int r = 1; r < n_ranks; ++r) {
+    const std::size_t n = static_cast<std::size_t>(end - begin);
+    std::vector<std::uint64_t> prefix(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const Gid g = begin + i;
+        prefix[i + 1] = prefix[i] + (net.simulated[g] ? 1 + (incoming.empty() ? 0 : incoming[g]) : 0);
+    }
+    std::vector<Gid> bounds(n_parts + 1, end);
+    bounds[0] = begin;
+    for (std::size_t r = 1; r < n_parts; ++r) {
         // First gid whose cumulative cost reaches r/n of the total (integer arithmetic: deterministic).
-        const std::uint64_t target = (prefix.back() * static_cast<std::uint64_t>(r) + static_cast<std::uint64_t>(n_ranks) - 1) /
-                                     static_cast<std::uint64_t>(n_ranks);
-        const auto b = static_cast<Gid>(std::lower_bound(prefix.begin(), prefix.end(), target) - prefix.begin());
-        bounds[static_cast<std::size_t>(r)] = std::max(b, bounds[static_cast<std::size_t>(r) - 1]);
+        const std::uint64_t target = (prefix.back() * r + n_parts - 1) / n_parts;
+        const auto b = begin + static_cast<Gid>(std::lower_bound(prefix.begin(), prefix.end(), target) - prefix.begin());
+        bounds[r] = std::max(b, bounds[r - 1]);
     }
     return bounds;
+}
+
+std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, int n_ranks) {
+    return partition(net, incoming, static_cast<std::size_t>(n_ranks), 0, net.n_gids());
 }
 
 void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net) {
@@ -730,7 +748,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     }
 
     ComponentCache components;
-    ConnectivityBuilder synapses(net.n_gids(), net.n_neurons());
+    ConnectivityBuilder synapses(net.n_gids(), net.n_neurons(), net.block_flat_begin);
     synapses.reserve(rows_to_read);
     std::vector<PendingPlastic> plastic;
     const std::vector<std::string> core_attributes{"syn_weight", "nsyns", "delay"};
@@ -777,9 +795,9 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                  8 * static_cast<std::uint64_t>(net.connectivity.size()) + 16 * static_cast<std::uint64_t>(net.n_gids()));
 }
 
-Network build(const config::SimulationConfig& cfg, const TimeGrid& grid) {
+Network build(const config::SimulationConfig& cfg, const TimeGrid& grid, std::size_t n_blocks) {
     Network net = read_nodes(cfg);
-    create_neuron_groups(cfg, grid, net, 0, net.n_gids());
+    create_neuron_groups(cfg, grid, net, 0, net.n_gids(), n_blocks);
     read_edges(cfg, grid, net);
     return net;
 }

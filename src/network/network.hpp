@@ -75,6 +75,13 @@ struct Network {
     std::vector<std::uint8_t> model_of_gid;    // per gid: index into model_names (kNoModel if virtual)
     static constexpr std::uint8_t kNoModel = 0xff;
     Gid local_begin = 0, local_end = 0;        // this rank owns the simulated gids in [begin, end)
+    // The rank's neurons in thread blocks: block b holds the flat indices
+    // [block_flat_begin[b], block_flat_begin[b + 1]) and the groups
+    // [block_group_begin[b], block_group_begin[b + 1]) (a model present in
+    // several blocks has one group in each). A block is worked on by one
+    // thread at a time, and only it touches its neurons' state and inputs.
+    std::vector<std::uint32_t> block_flat_begin{0, 0};
+    std::vector<std::size_t> block_group_begin{0, 0};
     Connectivity connectivity;                 // static synapses onto local neurons, by source gid
     PlasticSynapses plastic;                   // stdp_synapse connections onto local neurons
     std::size_t n_edges = 0;                   // synapses onto local neurons
@@ -82,6 +89,7 @@ struct Network {
 
     std::size_t n_gids() const { return location.size(); }
     std::size_t n_neurons() const { return gid_of_flat.size(); }
+    std::size_t n_blocks() const { return block_flat_begin.size() - 1; }
     bool is_local(Gid gid) const { return location[gid].group >= 0; }
     const Population& population_of(Gid gid) const;
     std::uint64_t node_id_of(Gid gid) const;
@@ -103,9 +111,16 @@ std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, c
 // 3. Contiguous blocks of gids, one per rank, balanced by (incoming + 1) over
 //    simulated nodes: returns n_ranks + 1 boundaries. Deterministic.
 std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, int n_ranks);
+// The same over the gids [begin, end) only: n_parts + 1 boundaries from begin to end.
+std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, std::size_t n_parts, Gid begin,
+                           Gid end);
 
-// 4. Neuron groups for the simulated gids in [begin, end).
-void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end);
+// 4. Neuron groups for the simulated gids in [begin, end), split into
+//    n_blocks thread blocks of contiguous gids (partition() over the range;
+//    `incoming` as there). Flat indices run block by block, within a block
+//    model by model.
+void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end,
+                          std::size_t n_blocks = 1, const std::vector<std::uint64_t>& incoming = {});
 
 // 5. The synapses onto local neurons: only their rows are read when the
 //    files have indices/target_to_source, else the files are streamed in
@@ -113,7 +128,7 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
 void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net);
 
 // All phases for one process.
-Network build(const config::SimulationConfig& cfg, const TimeGrid& grid);
+Network build(const config::SimulationConfig& cfg, const TimeGrid& grid, std::size_t n_blocks = 1);
 
 // Resolves a node-set reference (a name, an inline object, or a list of
 // names = union) against the config's node_sets. Result: sorted unique gids.

@@ -686,6 +686,10 @@ std::vector<Case> make_cases() {
 
     // ================================================ numerics (3, 4)
     add("DtNotOnTheTicGrid", config_edit([](OJson& j) { j["run"]["dt"] = 0.0015; }), 3, {"bad.json", "run.dt", "0.0015", "0.001"});
+    add("NThreadZero", config_edit([](OJson& j) { j["run"]["n_thread"] = 0; }), 3,
+        {"bad.json", "run.n_thread", "whole number", "got 0"});
+    add("NThreadNotWhole", config_edit([](OJson& j) { j["run"]["n_thread"] = 2.5; }), 3,
+        {"bad.json", "run.n_thread", "whole number", "2.5"});
     add("DtZero", config_edit([](OJson& j) { j["run"]["dt"] = 0.0; }), 3, {"bad.json", "run.dt", "positive"});
     add("DtNegative", config_edit([](OJson& j) { j["run"]["dt"] = -0.1; }), 3, {"bad.json", "run.dt", "-0.1", "positive"});
     add("TstopShorterThanDt", config_edit([](OJson& j) { j["run"]["tstop"] = 0.005; }), 3,

@@ -5,6 +5,7 @@
 # NEST reference spikes when REFERENCE is given, and that the ranks together
 # read each synapse's edge row exactly once.
 # usage: run_case.sh POINTSIM COMPARE CONFIG NP WORKDIR SERIAL_DIR [REFERENCE_SPIKES_H5]
+# THREADS (default 1): --threads of every rank (NP x THREADS cores' worth of work).
 # POINTSIM_TIMEOUT_SCALE (default 1) multiplies the time limit (sanitizer builds).
 set -euo pipefail
 pointsim=$1 compare=$2 config=$3 np=$4 work=$5 serial=$6 reference=${7:-}
@@ -13,7 +14,7 @@ mkdir -p "$work"
 [ -f "$serial/spikes.h5" ] || { echo "no plain-process run in $serial (the fixture test did not run)"; exit 1; }
 # --bind-to none: Open MPI binds rank 0 of every job to core 0, so tests run in
 # parallel by ctest -j would all share one core.
-timeout $(( 300 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --bind-to none --oversubscribe --allow-run-as-root -np "$np" "$pointsim" run "$config" --output-dir "$work/mpi" -q
+timeout $(( 300 * ${POINTSIM_TIMEOUT_SCALE:-1} )) mpirun --bind-to none --oversubscribe --allow-run-as-root -np "$np" "$pointsim" run "$config" --output-dir "$work/mpi" -q --threads "${THREADS:-1}"
 "$compare" "$serial" "$work/mpi" ${reference:+"$reference"}
 # Rank 0 writes files byte-identical to the single-process run's.
 for f in "$serial"/*.h5 "$serial"/*.csv; do

@@ -369,6 +369,20 @@ TEST_F(ConfigTest, DtIsRequiredAndTyped) {
     EXPECT_HAS(error_of([&] { load(run_list); }), "run must be an object, got [1]");
 }
 
+TEST_F(ConfigTest, NThreadIsAWholeNumberOfThreads) {
+    auto none = write("none.json", "{" + kNetworks + R"(, "run": {"dt": 0.1}})");
+    EXPECT_FALSE(load(none).run.n_thread.has_value());
+    auto four = write("four.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "n_thread": 4}})");
+    EXPECT_EQ(load(four).run.n_thread, 4);
+    for (const char* bad : {"0", "-2", "1.5", "5000"}) {
+        auto f = write("bad.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "n_thread": )" + bad + "}}");
+        EXPECT_EQ(error_of([&] { load(f); }),
+                  f.string() + ": run.n_thread must be a whole number of threads from 1 to 4096, got " + bad);
+    }
+    auto text = write("t.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "n_thread": "2"}})");
+    EXPECT_EQ(error_of([&] { load(text); }), text.string() + ": run.n_thread must be a number, got \"2\"");
+}
+
 TEST_F(ConfigTest, NetworksRequired) {
     auto none = write("none.json", R"({"run": {"dt": 0.1}})");
     std::string msg = error_of([&] { load(none); });

@@ -403,6 +403,62 @@ TEST_F(CircuitTest, CompressedRowsOfSmallCircuit) {
     EXPECT_EQ(flat_of(net, 3), 4u);
 }
 
+// Thread blocks: contiguous gids per block, a group per model in each block,
+// and each synapse in the row of its target's block. The union of the
+// blocks' rows is the one-block row, word for word.
+TEST_F(CircuitTest, ThreadBlocksSplitNeuronsAndRows) {
+    text_file("cc_edge_types.csv",
+              "edge_type_id model_template syn_weight nsyns delay\n"
+              "1 static_synapse 2.0 3 0.37\n"
+              "2 nest:static_synapse -1.5 NONE 2.0\n");
+    write_edges_h5(path("cc_edges.h5"),
+                   {EdgePop{"cortex_to_cortex", "cortex", "cortex", {1, 0, 1, 4}, {0, 3, 4, 1}, {1, 2, 2, 1}, {}}});
+    text_file("lc_edge_types.csv", "edge_type_id model_template syn_weight\n3 static_synapse 0.5\n");
+    write_edges_h5(path("lc_edges.h5"), {EdgePop{"lgn_to_cortex", "lgn", "cortex", {12, 10, 12}, {2, 0, 3}, {3, 3, 3}, {}}});
+    const auto cfg = load(base_config({"cortex", "lgn"}, {{"cc_edges.h5", "cc_edge_types.csv"},
+                                                         {"lc_edges.h5", "lc_edge_types.csv"}}));
+    const Network one = pointsim::network::build(cfg, grid_of(cfg), 1);
+    const Network two = pointsim::network::build(cfg, grid_of(cfg), 2);
+    // 5 cortex cells of equal cost: gids 0-2 in block 0 (iaf_psc_alpha), gids 3-4 in block 1
+    // (iaf_psc_alpha gid 4 and iaf_psc_delta gid 3, a group each).
+    EXPECT_EQ(two.block_flat_begin, (std::vector<std::uint32_t>{0, 3, 5}));
+    EXPECT_EQ(two.block_group_begin, (std::vector<std::size_t>{0, 1, 3}));
+    ASSERT_EQ(two.groups.size(), 3u);
+    EXPECT_STREQ(two.groups[0]->model(), "iaf_psc_alpha");
+    EXPECT_STREQ(two.groups[1]->model(), "iaf_psc_alpha");
+    EXPECT_STREQ(two.groups[2]->model(), "iaf_psc_delta");
+    EXPECT_EQ(two.gid_of_flat, (std::vector<Gid>{0, 1, 2, 4, 3}));
+    EXPECT_EQ(one.n_blocks(), 1u);
+    EXPECT_EQ(two.n_blocks(), 2u);
+    const auto& c1 = one.connectivity;
+    const auto& c2 = two.connectivity;
+    ASSERT_EQ(c2.row_begin.size(), 2 * two.n_gids() + 1);
+    ASSERT_EQ(c2.size(), c1.size());
+    // Block 0's targets (flat 0-2): 1->0, 4->1, 10->0, 12->2; block 1's: 0->3, 1->4, 12->3 (gids).
+    EXPECT_EQ(c2.rows_of_block(1)[0], 4u);
+    for (Gid source = 0; source < one.n_gids(); ++source) {
+        std::vector<std::uint64_t> joined;
+        for (std::size_t b = 0; b < 2; ++b) {
+            const std::uint64_t* rows = c2.rows_of_block(b);
+            for (auto k = rows[source]; k < rows[source + 1]; ++k) {
+                EXPECT_GE(c2.target(k), two.block_flat_begin[b]) << "source " << source;
+                EXPECT_LT(c2.target(k), two.block_flat_begin[b + 1]) << "source " << source;
+                joined.push_back(c2.synapse[k]);
+            }
+        }
+        std::sort(joined.begin(), joined.end());
+        const std::vector<std::uint64_t> whole(c1.synapse.begin() + static_cast<std::ptrdiff_t>(c1.row_begin[source]),
+                                               c1.synapse.begin() + static_cast<std::ptrdiff_t>(c1.row_begin[source + 1]));
+        EXPECT_EQ(joined, whole) << "source " << source;
+    }
+    // More blocks than neurons: empty blocks, every neuron still placed once.
+    const Network many = pointsim::network::build(cfg, grid_of(cfg), 8);
+    EXPECT_EQ(many.n_blocks(), 8u);
+    EXPECT_EQ(many.n_neurons(), 5u);
+    EXPECT_EQ(many.block_flat_begin.back(), 5u);
+    EXPECT_EQ(many.connectivity.size(), c1.size());
+}
+
 TEST_F(CircuitTest, NoEdgesGivesEmptyRows) {
     const Network net = build(base_config());
     EXPECT_EQ(net.connectivity.size(), 0u);
