@@ -207,9 +207,24 @@ void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
     constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
     const std::size_t channel_stride = n_neurons_;
     const bool plastic = !net_.plastic.empty();
+    // Spikes come sorted by stamp: the slot of each delay is looked up in a
+    // table made once per stamp, without a modulo per delay run.
+    std::vector<double*>& slot_of_delay = b.slot_of_delay;
+    slot_of_delay.resize(static_cast<std::size_t>(n_slots_) + 1);
+    Step table_stamp = -1;
     for (const auto& s : spikes) {
         b.events += row_begin[s.gid + 1] - row_begin[s.gid];
         if (plastic) deliver_plastic(b, s);
+        if (row_begin[s.gid] == row_begin[s.gid + 1]) continue;
+        if (s.stamp != table_stamp) {
+            table_stamp = s.stamp;
+            auto ring_slot = static_cast<std::size_t>(s.stamp % n_slots_);  // slot of delay 1
+            const std::size_t slot_size = static_cast<std::size_t>(n_channels_) * n_neurons_;
+            for (std::size_t d = 1; d <= static_cast<std::size_t>(n_slots_); ++d) {
+                slot_of_delay[d] = ring_.data() + ring_slot * slot_size;
+                if (++ring_slot == static_cast<std::size_t>(n_slots_)) ring_slot = 0;
+            }
+        }
         // Words are sorted by delay: fetch the slot once per delay run.
         Step current_delay = -1;
         double* base = nullptr;
@@ -218,7 +233,7 @@ void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
             const auto d = static_cast<Step>(w >> delay_shift);
             if (d != current_delay) {
                 current_delay = d;
-                base = slot(s.stamp + d - 1, 0);
+                base = slot_of_delay[static_cast<std::size_t>(d)];
             }
             const std::uint64_t kind = w & c.kind_mask;
             base[c.kind_channel[kind] * channel_stride + ((w >> c.target_shift) & c.target_mask)] += c.kind_weight[kind];

@@ -73,6 +73,7 @@ private:
         std::size_t next_clamp_event = 0;
         std::vector<std::vector<std::size_t>> recorder_columns;  // per recorder: its columns in this block
         std::vector<network::WeightEvent> weight_events;
+        std::vector<double*> slot_of_delay;  // delivery: the ring slot of each delay for one stamp
         std::uint64_t events = 0;
         std::exception_ptr error;
     };
