@@ -22,9 +22,12 @@ unsigned bits_for(std::uint64_t n) {  // bits to hold 0 .. n-1
 
 ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local_neurons,
                                          std::vector<std::uint32_t> block_flat_begin)
-    : block_flat_begin_(std::move(block_flat_begin)), n_gids_(n_gids), min_delay_(std::numeric_limits<Step>::max()) {
+    : block_flat_begin_(std::move(block_flat_begin)),
+      n_gids_(n_gids),
+      min_delay_(std::numeric_limits<Step>::max()) {
     if (block_flat_begin_.size() < 2) block_flat_begin_ = {0, static_cast<std::uint32_t>(n_local_neurons)};
     const std::size_t n_blocks = block_flat_begin_.size() - 1;
+    threads_ = static_cast<int>(n_blocks);
     if (n_gids >= std::numeric_limits<std::uint32_t>::max())
         throw input_error("the network has " + std::to_string(n_gids) + " nodes; pointsim supports fewer than 2^32");
     if (n_gids * n_blocks >= std::numeric_limits<std::uint32_t>::max())
@@ -71,6 +74,9 @@ void ConnectivityBuilder::bucket_by_source(std::uint64_t lo, std::uint64_t hi, i
         }
     }
     if (shift == 0) return;
+    // The buckets are disjoint: sort them on the builder's threads (the
+    // result is the same whichever thread sorts which bucket).
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (threads_ > 1 && hi - lo > (1u << 16))
     for (int b = 0; b < 256; ++b) bucket_by_source(begin[b], begin[b + 1], shift - 8);
 }
 
@@ -137,9 +143,11 @@ Connectivity ConnectivityBuilder::finish() {
     std::vector<std::uint32_t>().swap(sources_);
     std::vector<std::uint64_t>().swap(counts_);
     // The radix pass is not stable: sort every row into its canonical order.
-    for (std::size_t row = 0; row < n_rows; ++row)
-        std::sort(words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[row]),
-                  words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[row + 1]));
+    const auto n_rows_signed = static_cast<std::int64_t>(n_rows);
+#pragma omp parallel for schedule(dynamic, 4096) num_threads(threads_) if (threads_ > 1)
+    for (std::int64_t row = 0; row < n_rows_signed; ++row)
+        std::sort(words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[static_cast<std::size_t>(row)]),
+                  words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[static_cast<std::size_t>(row) + 1]));
     c_.synapse = std::move(words_);
     c_.min_delay = c_.synapse.empty() ? 1 : min_delay_;
     c_.max_delay = max_delay_;

@@ -71,6 +71,7 @@ private:
     std::vector<std::uint64_t> counts_;   // per row
     std::vector<std::uint32_t> block_flat_begin_;
     std::size_t n_gids_;
+    int threads_ = 1;  // one per thread block: they sort in finish()
     std::unordered_map<KindKey, std::uint32_t, KindHash> kinds_;
     KindKey last_key_{~std::uint64_t{0}, 0xff};  // consecutive edges mostly share a type
     std::uint32_t last_kind_ = 0;
