@@ -4,14 +4,17 @@
 // found by any rank stops every rank with the same message and nobody hangs.
 #include "pointsim/run.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/sinks/ostream_sink.h>
 
@@ -171,6 +174,28 @@ void log_summary(const RunSummary& s, const std::vector<output::PopulationSpikes
                   static_cast<double>(p.timestamps.size()) / static_cast<double>(net.find_population(p.population)->size()) / t_s);
 }
 
+// Threads of all ranks on this machine beyond the cores this process may
+// use make every exchange wait for a descheduled thread: with OpenMP's
+// default spin-waiting, runs become many times slower. Say so once.
+void warn_if_oversubscribed(int threads) {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+    const int cores = CPU_COUNT(&allowed);
+    int local_ranks = 1;  // processes of this job on this machine (Open MPI, MPICH)
+    for (const char* var : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"})
+        if (const char* v = std::getenv(var)) local_ranks = std::max(1, std::atoi(v));
+    // With a binding (Open MPI's default), a rank may use only its own cores.
+    const bool bound = cores < static_cast<int>(std::thread::hardware_concurrency());
+    const int wanted = bound ? threads : threads * local_ranks;
+    if (wanted <= cores) return;
+    logging::get()->warn("{} thread{}{} on {} core{}: the threads wait for each other at every spike exchange and "
+                         "the run may be many times slower (use fewer threads, or set OMP_WAIT_POLICY=passive)",
+                         wanted, wanted == 1 ? "" : "s",
+                         bound ? " of this process" : local_ranks > 1 ? " in " + std::to_string(local_ranks) + " processes" : "",
+                         cores, cores == 1 ? "" : "s");
+}
+
 }  // namespace
 
 RunSummary run(const RunOptions& options) {
@@ -205,6 +230,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         log->info("Run: tstop {} ms, dt {} ms, {} steps, {} process{} x {} thread{} ({})", cfg.run.tstop, grid.dt_ms,
                   grid.n_steps, comm.size(), comm.size() == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
                   options.threads ? "--threads" : cfg.run.n_thread ? "run.n_thread" : "default");
+        if (root) warn_if_oversubscribed(threads);
         summary.config_seconds = lap();
         net = network::read_nodes(cfg);
         summary.nodes_seconds = lap();

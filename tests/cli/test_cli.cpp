@@ -4,6 +4,7 @@
 // file and the key, dataset, row or value at fault, and no output written.
 // Each test works on copies of the examples in a fresh temporary directory
 // (kept if the test fails). POINTSIM_CLI_SHOW=1 prints every error line seen.
+#include <sched.h>
 #include <sys/wait.h>
 
 #include <cmath>
@@ -260,6 +261,32 @@ TEST_F(CliTest, QuietRunStillWritesTheFullLogFile) {
     EXPECT_TRUE(r.err.empty()) << "-q should print no info lines:\n" << r.err;
     expect_complete_outputs(ex / "output");
     expect_readable_outputs(ex / "output");
+}
+
+// More threads than cores: one warning that says why the run may be slow,
+// and the run still completes. --threads overrides run.n_thread.
+TEST_F(CliTest, ThreadsBeyondTheCoresWarnOnce) {
+    const fs::path ex = copy_point_120cells();
+    const fs::path config = short_iclamp_config(ex);
+    cpu_set_t allowed;  // the cores this process may use, as pointsim counts them
+    CPU_ZERO(&allowed);
+    ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+    const int cores = CPU_COUNT(&allowed);
+    edit_json(config, [&](OJson& j) { j["run"]["n_thread"] = 1; });
+    const Result r = pointsim("run -q " + quoted(config.string()) + " --threads " + std::to_string(cores + 1));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+    EXPECT_NE(r.err.find(std::to_string(cores + 1) + " threads"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(" on " + std::to_string(cores) + " core"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("OMP_WAIT_POLICY=passive"), std::string::npos) << r.err;
+    const std::string log = read_text(ex / "output" / "log.txt");
+    EXPECT_NE(log.find("x " + std::to_string(cores + 1) + " threads (--threads)"), std::string::npos) << log;
+    // Within the cores: no warning, and the config's value is used.
+    edit_json(config, [&](OJson& j) { j["run"]["n_thread"] = cores; });
+    const Result fits = run_quiet(config);
+    ASSERT_EQ(fits.code, 0) << fits.err;
+    EXPECT_TRUE(fits.err.empty()) << fits.err;
+    EXPECT_NE(read_text(ex / "output" / "log.txt").find("(run.n_thread)"), std::string::npos);
 }
 
 TEST_F(CliTest, RunningTwiceOverwritesByDefault) {
