@@ -366,19 +366,26 @@ TEST_F(CircuitTest, UnknownSynapseParameterIsAnError) {
 
 // ================================================================ connectivity rows
 
-TEST_F(CircuitTest, CompressedRowsOfSmallCircuit) {
-    text_file("cc_edge_types.csv",
-              "edge_type_id model_template syn_weight nsyns delay\n"
-              "1 static_synapse 2.0 3 0.37\n"
-              "2 nest:static_synapse -1.5 NONE 2.0\n");
-    // File order: 1->0, 0->3 (delta), 1->4, 4->1
-    write_edges_h5(path("cc_edges.h5"),
-                   {EdgePop{"cortex_to_cortex", "cortex", "cortex", {1, 0, 1, 4}, {0, 3, 4, 1}, {1, 2, 2, 1}, {}}});
-    text_file("lc_edge_types.csv", "edge_type_id model_template syn_weight\n3 static_synapse 0.5\n");
-    // 12->2, 10->0, 12->3 (delta); default delay 1 ms.
-    write_edges_h5(path("lc_edges.h5"), {EdgePop{"lgn_to_cortex", "lgn", "cortex", {12, 10, 12}, {2, 0, 3}, {3, 3, 3}, {}}});
-    const Network net = build(base_config({"cortex", "lgn"}, {{"cc_edges.h5", "cc_edge_types.csv"},
-                                                              {"lc_edges.h5", "lc_edge_types.csv"}}));
+class RowsTest : public CircuitTest {
+protected:
+    // Seven synapses between the default nodes, in two edge files; returns the config.
+    Json small_circuit_config() {
+        text_file("cc_edge_types.csv",
+                  "edge_type_id model_template syn_weight nsyns delay\n"
+                  "1 static_synapse 2.0 3 0.37\n"
+                  "2 nest:static_synapse -1.5 NONE 2.0\n");
+        // File order: 1->0, 0->3 (delta), 1->4, 4->1
+        write_edges_h5(path("cc_edges.h5"),
+                       {EdgePop{"cortex_to_cortex", "cortex", "cortex", {1, 0, 1, 4}, {0, 3, 4, 1}, {1, 2, 2, 1}, {}}});
+        text_file("lc_edge_types.csv", "edge_type_id model_template syn_weight\n3 static_synapse 0.5\n");
+        // 12->2, 10->0, 12->3 (delta); default delay 1 ms.
+        write_edges_h5(path("lc_edges.h5"), {EdgePop{"lgn_to_cortex", "lgn", "cortex", {12, 10, 12}, {2, 0, 3}, {3, 3, 3}, {}}});
+        return base_config({"cortex", "lgn"}, {{"cc_edges.h5", "cc_edge_types.csv"}, {"lc_edges.h5", "lc_edge_types.csv"}});
+    }
+};
+
+TEST_F(RowsTest, CompressedRowsOfSmallCircuit) {
+    const Network net = build(small_circuit_config());
     const auto& c = net.connectivity;
     EXPECT_EQ(net.n_edges, 7u);
     ASSERT_EQ(c.size(), 7u);
@@ -406,17 +413,8 @@ TEST_F(CircuitTest, CompressedRowsOfSmallCircuit) {
 // Thread blocks: contiguous gids per block, a group per model in each block,
 // and each synapse in the row of its target's block. The union of the
 // blocks' rows is the one-block row, word for word.
-TEST_F(CircuitTest, ThreadBlocksSplitNeuronsAndRows) {
-    text_file("cc_edge_types.csv",
-              "edge_type_id model_template syn_weight nsyns delay\n"
-              "1 static_synapse 2.0 3 0.37\n"
-              "2 nest:static_synapse -1.5 NONE 2.0\n");
-    write_edges_h5(path("cc_edges.h5"),
-                   {EdgePop{"cortex_to_cortex", "cortex", "cortex", {1, 0, 1, 4}, {0, 3, 4, 1}, {1, 2, 2, 1}, {}}});
-    text_file("lc_edge_types.csv", "edge_type_id model_template syn_weight\n3 static_synapse 0.5\n");
-    write_edges_h5(path("lc_edges.h5"), {EdgePop{"lgn_to_cortex", "lgn", "cortex", {12, 10, 12}, {2, 0, 3}, {3, 3, 3}, {}}});
-    const auto cfg = load(base_config({"cortex", "lgn"}, {{"cc_edges.h5", "cc_edge_types.csv"},
-                                                         {"lc_edges.h5", "lc_edge_types.csv"}}));
+TEST_F(RowsTest, ThreadBlocksSplitNeuronsAndRows) {
+    const auto cfg = load(small_circuit_config());
     const Network one = pointsim::network::build(cfg, grid_of(cfg), 1);
     const Network two = pointsim::network::build(cfg, grid_of(cfg), 2);
     // 5 cortex cells of equal cost: gids 0-2 in block 0 (iaf_psc_alpha), gids 3-4 in block 1
