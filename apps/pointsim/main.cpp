@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
             std::cout << "pointsim: wrote " << build_options.output_dir.string() << ":";
             for (const auto& n : s.networks) std::cout << " " << n.name << " " << n.nodes << " nodes;";
             for (const auto& e : s.edge_files) std::cout << " " << e.population << " " << e.edges << " edges (" << e.synapses << " synapses);";
+            for (const auto& f : s.spike_files) std::cout << " " << f.file << " " << f.spikes << " spikes (" << f.trains << " trains);";
             std::cout << " " << s.candidate_pairs << " candidate pairs; " << s.seconds_connect << " s to connect, "
                       << s.seconds_write << " s to write" << std::endl;
             return 0;

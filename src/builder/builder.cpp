@@ -1,5 +1,6 @@
 #include "builder/builder.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <malloc.h>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "comm/communicator.hpp"
 #include "common/error.hpp"
 #include "output/staged_files.hpp"
+#include "output/writers.hpp"
 
 namespace pointsim::builder {
 
@@ -44,6 +46,42 @@ void on_all_ranks(comm::Communicator* comm, Body&& body) {
         if (const auto agreed = comm->agree(failure)) throw Error(static_cast<ErrorKind>(agreed->kind), agreed->message);
 }
 
+// The recipe's spike trains, one SONATA spikes file per "file": populations
+// in order of first appearance, trains of one population merged.
+void write_spike_files(const fs::path& dir, const Recipe& recipe, const std::vector<std::vector<std::uint64_t>>& train_nodes,
+                       unsigned threads, output::StagedFiles& staged, BuildSummary& summary) {
+    std::vector<std::string> names;  // in order of first appearance
+    for (const auto& t : recipe.spike_trains)
+        if (std::find(names.begin(), names.end(), t.file) == names.end()) names.push_back(t.file);
+    for (const auto& name : names) {
+        std::vector<output::PopulationSpikes> pops;
+        SortOrder order = SortOrder::ById;
+        BuildSummary::SpikeFileCount count;
+        count.file = name;
+        for (std::size_t i = 0; i < recipe.spike_trains.size(); ++i) {
+            const SpikeTrainSpec& t = recipe.spike_trains[i];
+            if (t.file != name) continue;
+            order = t.sort == SpikeTrainSpec::Sort::by_id ? SortOrder::ById
+                    : t.sort == SpikeTrainSpec::Sort::by_time ? SortOrder::ByTime
+                                                               : SortOrder::None;
+            TrainSpikes s = draw_spike_train(t, i, train_nodes[i], recipe.seed, threads);
+            count.spikes += s.node_ids.size();
+            count.trains += train_nodes[i].size();
+            auto pop = std::find_if(pops.begin(), pops.end(), [&](const auto& p) { return p.population == t.network; });
+            if (pop == pops.end()) {
+                pops.push_back({t.network, {}, {}});
+                pop = pops.end() - 1;
+            }
+            pop->node_ids.insert(pop->node_ids.end(), s.node_ids.begin(), s.node_ids.end());
+            pop->timestamps.insert(pop->timestamps.end(), s.times_ms.begin(), s.times_ms.end());
+        }
+        const fs::path path = dir / name;
+        output::write_spikes_h5(staged.stage(path), std::move(pops), order);
+        summary.files.push_back(path);
+        summary.spike_files.push_back(count);
+    }
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -51,6 +89,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 void write_files(const fs::path& dir, const std::vector<BuiltNetwork>& nets, const std::vector<EdgeFile>& files,
+                 const Recipe& recipe, const std::vector<std::vector<std::uint64_t>>& train_nodes, unsigned threads,
                  BuildSummary& summary);
 
 BuildSummary build_network(const BuildOptions& options) {
@@ -71,6 +110,11 @@ BuildSummary build_network(const BuildOptions& options) {
             if (n.spec->name == name) return n;
         throw std::logic_error("network checked by parse_recipe");
     };
+    // The nodes of each spike train, before any connecting: a selection that
+    // matches nothing stops the build early.
+    std::vector<std::vector<std::uint64_t>> train_nodes;
+    for (const auto& t : recipe.spike_trains)
+        train_nodes.push_back(spike_train_nodes(t, net_named(t.network), recipe.file.string()));
 
     // Edges, edge group by edge group; one edge file per (source, target) pair.
     std::vector<std::unique_ptr<BuiltEdges>> built;
@@ -106,13 +150,14 @@ BuildSummary build_network(const BuildOptions& options) {
     const auto t1 = std::chrono::steady_clock::now();
     on_all_ranks(options.comm, [&] {
         if (options.comm && options.comm->rank() != 0) return;
-        write_files(options.output_dir, nets, files, summary);
+        write_files(options.output_dir, nets, files, recipe, train_nodes, threads, summary);
     });
     summary.seconds_write = seconds_since(t1);
     return summary;
 }
 
 void write_files(const fs::path& dir, const std::vector<BuiltNetwork>& nets, const std::vector<EdgeFile>& files,
+                 const Recipe& recipe, const std::vector<std::vector<std::uint64_t>>& train_nodes, unsigned threads,
                  BuildSummary& summary) {
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -141,6 +186,7 @@ void write_files(const fs::path& dir, const std::vector<BuiltNetwork>& nets, con
         }
         summary.edge_files.push_back(c);
     }
+    write_spike_files(dir, recipe, train_nodes, threads, staged, summary);
     staged.commit();
 }
 

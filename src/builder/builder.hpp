@@ -3,6 +3,7 @@
 // SONATA network directory out, in BMTK NetworkBuilder's layout:
 //   <net>_nodes.h5, <net>_node_types.csv              one per network
 //   <src>_<trg>_edges.h5, <src>_<trg>_edge_types.csv  one per pair with edges
+//   the files of "spike_trains"                        SONATA spikes (Poisson inputs)
 //
 // Deterministic: the files depend only on the recipe and the seed, not on
 // the number of threads (every random draw is keyed by what it decides:
@@ -40,8 +41,13 @@ struct BuildSummary {
         std::string population;  // "<src>_to_<trg>"
         std::uint64_t edges = 0, synapses = 0;
     };
+    struct SpikeFileCount {
+        std::string file;  // the name in the output folder
+        std::uint64_t spikes = 0, trains = 0;  // trains: one per node and spike_trains entry
+    };
     std::vector<NetworkCount> networks;
     std::vector<EdgeFileCount> edge_files;
+    std::vector<SpikeFileCount> spike_files;  // the recipe's "spike_trains", one per file
     std::vector<std::filesystem::path> files;  // every file written
     std::uint64_t candidate_pairs = 0;          // pairs a pairwise rule looked at
     double seconds_connect = 0.0, seconds_write = 0.0;

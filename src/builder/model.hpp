@@ -86,6 +86,22 @@ std::string edge_types_csv(const EdgeFile& edges);
 }  // namespace pointsim::builder
 
 namespace pointsim::builder {
+// spikes.cpp
+// The node ids a spike train covers, ascending (throws when a selection matches none).
+std::vector<std::uint64_t> spike_train_nodes(const SpikeTrainSpec& spec, const BuiltNetwork& net, const std::string& file);
+// One train's spikes, node by node (ascending), each node's times ascending
+// in ms: BMTK's PoissonSpikeGenerator for a fixed rate, every node drawing
+// from its own stream keyed by (seed, train index, node id), so the spikes
+// depend on neither the thread count nor the other nodes.
+struct TrainSpikes {
+    std::vector<std::uint64_t> node_ids;
+    std::vector<double> times_ms;
+};
+TrainSpikes draw_spike_train(const SpikeTrainSpec& spec, std::size_t index, const std::vector<std::uint64_t>& nodes,
+                             std::uint64_t seed, unsigned threads);
+}  // namespace pointsim::builder
+
+namespace pointsim::builder {
 class Stream;
 // One value of a distribution (nodes.cpp).
 double draw(const Distribution& d, Stream& rng);

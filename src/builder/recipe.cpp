@@ -505,6 +505,95 @@ EdgeGroupSpec parse_edge_group(const At& at, const std::string& owner) {
     return e;
 }
 
+// ------------------------------------------------------------------ spike trains
+const char* const kSortNames[] = {"by_id", "by_time", "none"};
+
+// `files` are the names the networks' files take: a spike file may not
+// replace one of them.
+SpikeTrainSpec parse_spike_train(const At& at, const std::vector<NetworkSpec>& networks, const std::set<std::string>& files) {
+    at.expect_object();
+    at.only_keys({"network", "rate_hz", "start_ms", "stop_ms", "file", "node_ids", "nodes", "sort"});
+    SpikeTrainSpec t;
+    t.path = at.path();
+    t.network = at.key("network").string();
+    const NetworkSpec* net = nullptr;
+    for (const auto& n : networks)
+        if (n.name == t.network) net = &n;
+    if (!net) at.key("network").fail("network '" + t.network + "' is not defined in this recipe");
+    t.rate_hz = at.key("rate_hz").number();
+    if (t.rate_hz < 0) at.key("rate_hz").fail("rate_hz must be >= 0, got " + at.key("rate_hz").describe());
+    t.start_ms = number_at(at, "start_ms", 0.0);
+    if (t.start_ms < 0) at.key("start_ms").fail("start_ms must be >= 0, got " + at.key("start_ms").describe());
+    t.stop_ms = at.key("stop_ms").number();
+    if (!(t.stop_ms > t.start_ms))
+        at.key("stop_ms").fail("stop_ms = " + at.key("stop_ms").describe() + " must exceed start_ms = " +
+                               (at.has("start_ms") ? at.key("start_ms").describe() : std::string("0")));
+    t.file = at.key("file").string();
+    if (t.file.empty() || t.file.find_first_of("/\\") != std::string::npos || t.file[0] == '.')
+        at.key("file").fail("expected a file name in the output folder (no folder, not starting with '.'), got " +
+                            at.key("file").describe());
+    if (t.file.size() < 4 || t.file.compare(t.file.size() - 3, 3, ".h5") != 0)
+        at.key("file").fail("the spikes are written as a SONATA HDF5 file: give a name ending in .h5, got " +
+                            at.key("file").describe());
+    if (files.count(t.file)) at.key("file").fail("'" + t.file + "' is the name of a network file this recipe writes");
+    if (at.has("node_ids") && at.has("nodes")) at.fail("give node_ids or nodes, not both");
+    if (at.has("node_ids")) {
+        const At ids = at.key("node_ids");
+        ids.expect_array();
+        if (ids.json().empty()) ids.fail("an empty list selects no node");
+        std::uint64_t n = 0;
+        for (const auto& g : net->nodes) n += g.n;
+        std::set<std::uint64_t> seen;
+        for (std::size_t i = 0; i < ids.json().size(); ++i) {
+            const At id = ids.index(i);
+            const std::int64_t v = id.integer();
+            if (v < 0 || static_cast<std::uint64_t>(v) >= n)
+                id.fail("node id " + std::to_string(v) + " is not a node of network '" + t.network + "' (ids 0 to " +
+                        std::to_string(n - 1) + ")");
+            if (!seen.insert(static_cast<std::uint64_t>(v)).second) id.fail("node id " + std::to_string(v) + " is listed twice");
+        }
+        t.nodes = SpikeTrainSpec::Nodes::ids;
+        t.node_ids.assign(seen.begin(), seen.end());
+    } else if (at.has("nodes")) {
+        const At sel = at.key("nodes");
+        if (sel.has("network")) sel.key("network").fail("the network is the spike train's \"network\"");
+        t.nodes = SpikeTrainSpec::Nodes::selection;
+        t.selection = parse_selection(sel, t.network);
+    }
+    if (at.has("sort")) {
+        const std::string sort = at.key("sort").string();
+        const auto* found = std::find(std::begin(kSortNames), std::end(kSortNames), sort);
+        if (found == std::end(kSortNames)) at.key("sort").fail("unknown sort order '" + sort + "' (known: by_id, by_time, none)");
+        t.sort = static_cast<SpikeTrainSpec::Sort>(found - std::begin(kSortNames));
+    }
+    return t;
+}
+
+std::vector<SpikeTrainSpec> parse_spike_trains(const At& at, const Recipe& r) {
+    at.expect_array();
+    std::set<std::string> files;
+    for (const auto& n : r.networks) {
+        files.insert(n.name + "_nodes.h5");
+        for (const auto& e : n.edges) files.insert(e.source.network + "_" + e.target.network + "_edges.h5");
+    }
+    std::vector<SpikeTrainSpec> trains;
+    for (std::size_t i = 0; i < at.json().size(); ++i) {
+        trains.push_back(parse_spike_train(at.index(i), r.networks, files));
+        // One file holds one sort order.
+        for (std::size_t j = 0; j + 1 < trains.size(); ++j) {
+            const SpikeTrainSpec& a = trains[j];
+            const SpikeTrainSpec& b = trains.back();
+            if (a.file != b.file) continue;
+            if (a.sort != b.sort)
+                at.index(i).key(at.index(i).has("sort") ? "sort" : "file")
+                    .fail("spike_trains[" + std::to_string(j) + "] writes '" + a.file + "' sorted " +
+                          kSortNames[static_cast<int>(a.sort)] + ", this one " + kSortNames[static_cast<int>(b.sort)] +
+                          " (one file has one sort order)");
+        }
+    }
+    return trains;
+}
+
 // ------------------------------------------------------------------ cross checks
 // Names a formula may read, per network: numeric properties of any node group
 // (constant or per node) and x, y, z when some group has positions.
@@ -559,7 +648,7 @@ Recipe parse_recipe(const Json& doc, const fs::path& file) {
     r.file = file;
     const At top(doc, "", file);
     top.expect_object();
-    top.only_keys({"seed", "networks", "description"});
+    top.only_keys({"seed", "networks", "spike_trains", "description"});
     if (top.has("seed")) {
         const std::int64_t s = top.key("seed").integer();
         if (s < 0) top.key("seed").fail("the seed must be >= 0, got " + std::to_string(s));
@@ -639,6 +728,7 @@ Recipe parse_recipe(const Json& doc, const fs::path& file) {
                     Formula(p.formula, pair_formula_names(*src, *trg, true), file.string() + ": " + p.path);
         }
     }
+    if (top.has("spike_trains")) r.spike_trains = parse_spike_trains(top.key("spike_trains"), r);
     return r;
 }
 

@@ -23,7 +23,11 @@
 //         ]
 //       },
 //       "LGN": {"nodes": [...], "edges": [{"target": {"network": "V1", "pop_name": "PV"}, ...}]}
-//     }
+//     },
+//     "spike_trains": [                              // optional: Poisson inputs, as BMTK's
+//       {"network": "LGN", "rate_hz": 10,             // PoissonSpikeGenerator.add + to_sonata
+//        "start_ms": 0, "stop_ms": 3000, "file": "lgn_spikes.h5"}
+//     ]
 //   }
 //
 // parse_recipe checks everything that can be checked without drawing a
@@ -154,10 +158,28 @@ struct NetworkSpec {
     std::vector<EdgeGroupSpec> edges;
 };
 
+// Poisson spike trains for the nodes of one network, written as a SONATA
+// spikes file beside the network (BMTK's PoissonSpikeGenerator: exponential
+// intervals per node from start, spikes in (start, stop]).
+struct SpikeTrainSpec {
+    std::string path;     // "spike_trains[0]", for messages
+    std::string network;  // the population
+    double rate_hz = 0.0;
+    double start_ms = 0.0, stop_ms = 0.0;
+    std::string file;     // a file name in the output folder
+    enum class Nodes { all, ids, selection };
+    Nodes nodes = Nodes::all;
+    std::vector<std::uint64_t> node_ids;  // Nodes::ids, ascending
+    SelectionSpec selection;              // Nodes::selection
+    enum class Sort { by_id, by_time, none };
+    Sort sort = Sort::by_id;
+};
+
 struct Recipe {
     std::filesystem::path file;
     std::uint64_t seed = 0;
     std::vector<NetworkSpec> networks;  // in recipe order
+    std::vector<SpikeTrainSpec> spike_trains;  // in recipe order
     const NetworkSpec* find(const std::string& name) const;
 };
 

@@ -504,6 +504,69 @@ std::vector<Case> make_cases() {
         recipe_edit([](OJson& j) { v1_edges(j, 0).at("properties").at("syn_weight") = {{"formula", "1 / (nsyns - 3)"}}; }), 3,
         {"networks.V1.edges[0].properties.syn_weight: ", "formula '1 / (nsyns - 3)'", "inf"});
 
+    // ================================================ spike_trains (3)
+    // One valid train (LGN's 500 nodes at 10 Hz over 3 s) with one defect.
+    auto train = [](std::function<void(OJson&)> defect) {
+        return recipe_edit([defect](OJson& j) {
+            OJson t = {{"network", "LGN"}, {"rate_hz", 10}, {"start_ms", 0}, {"stop_ms", 3000}, {"file", "lgn_spikes.h5"}};
+            defect(t);
+            j["spike_trains"] = OJson::array({t});
+        });
+    };
+    const std::string st = "spike_trains[0]";
+    add("SpikeTrainsIsAnObject",
+        recipe_edit([](OJson& j) { j["spike_trains"] = {{"network", "LGN"}, {"rate_hz", 10}, {"stop_ms", 3000}, {"file", "s.h5"}}; }),
+        3, {": spike_trains: ", "expected a list"});
+    add("SpikeTrainIsANumber", recipe_edit([](OJson& j) { j["spike_trains"] = OJson::array({10}); }), 3,
+        {st + ": ", "expected an object", "10"});
+    add("SpikeTrainRateNegative", train([](OJson& t) { t.at("rate_hz") = -5; }), 3, {st + ".rate_hz: ", "must be >= 0", "-5"});
+    add("SpikeTrainRateIsAString", train([](OJson& t) { t.at("rate_hz") = "10"; }), 3,
+        {st + ".rate_hz: ", "expected a number", "\"10\""});
+    add("SpikeTrainRateMissing", train([](OJson& t) { t.erase("rate_hz"); }), 3, {st + ": ", "missing key 'rate_hz'"});
+    add("SpikeTrainUnknownNetwork", train([](OJson& t) { t.at("network") = "LGM"; }), 3,
+        {st + ".network: ", "'LGM'", "not defined"});
+    add("SpikeTrainNetworkIsAList", train([](OJson& t) { t.at("network") = OJson::array({"LGN"}); }), 3,
+        {st + ".network: ", "expected a string"});
+    add("SpikeTrainUnknownKey", train([](OJson& t) { rename_key(t, "rate_hz", "rate"); }), 3, {st + ".rate: ", "unknown key 'rate'"});
+    add("SpikeTrainStopNotAfterStart", train([](OJson& t) { t.at("start_ms") = 500; t.at("stop_ms") = 100; }), 3,
+        {st + ".stop_ms: ", "stop_ms = 100 must exceed start_ms = 500"});
+    add("SpikeTrainStartNegative", train([](OJson& t) { t.at("start_ms") = -1.5; }), 3, {st + ".start_ms: ", ">= 0", "-1.5"});
+    add("SpikeTrainStopMissing", train([](OJson& t) { t.erase("stop_ms"); }), 3, {st + ": ", "missing key 'stop_ms'"});
+    add("SpikeTrainFileInAFolder", train([](OJson& t) { t.at("file") = "inputs/lgn_spikes.h5"; }), 3,
+        {st + ".file: ", "file name in the output folder", "inputs/lgn_spikes.h5"});
+    add("SpikeTrainFileNotH5", train([](OJson& t) { t.at("file") = "lgn_spikes.csv"; }), 3,
+        {st + ".file: ", "ending in .h5", "lgn_spikes.csv"});
+    add("SpikeTrainFileIsANetworkFile", train([](OJson& t) { t.at("file") = "LGN_V1_edges.h5"; }), 3,
+        {st + ".file: ", "'LGN_V1_edges.h5'", "network file"});
+    add("SpikeTrainNodeIdBeyondNetwork", train([](OJson& t) { t["node_ids"] = OJson::array({0, 500}); }), 3,
+        {st + ".node_ids[1]: ", "node id 500", "'LGN'", "0 to 499"});
+    add("SpikeTrainNodeIdNotWhole", train([](OJson& t) { t["node_ids"] = OJson::array({0, 2.5}); }), 3,
+        {st + ".node_ids[1]: ", "whole number", "2.5"});
+    add("SpikeTrainNodeIdTwice", train([](OJson& t) { t["node_ids"] = OJson::array({4, 9, 4}); }), 3,
+        {st + ".node_ids[2]: ", "node id 4", "twice"});
+    add("SpikeTrainNodeIdsAndNodes",
+        train([](OJson& t) {
+            t["node_ids"] = OJson::array({0});
+            t["nodes"] = {{"pop_name", "tON"}};
+        }),
+        3, {st + ": ", "not both"});
+    // Parses; found once the nodes exist, before any connecting.
+    add("SpikeTrainSelectionMatchesNoNode", train([](OJson& t) { t["nodes"] = {{"pop_name", "tOFF"}}; }), 3,
+        {st + ".nodes: ", "\"tOFF\"", "matches no node", "'LGN'"});
+    add("SpikeTrainSelectionUnknownProperty", train([](OJson& t) { t["nodes"] = {{"ei", "e"}}; }), 3,
+        {st + ".nodes.ei: ", "'ei'", "'LGN'"});
+    add("SpikeTrainSortUnknown", train([](OJson& t) { t["sort"] = "by_node"; }), 3,
+        {st + ".sort: ", "unknown sort order 'by_node'"});
+    add("SpikeTrainsTwoSortOrdersInOneFile",
+        recipe_edit([](OJson& j) {
+            OJson t = {{"network", "LGN"}, {"rate_hz", 10}, {"stop_ms", 3000}, {"file", "s.h5"}};
+            OJson u = t;
+            u["network"] = "V1";
+            u["sort"] = "by_time";
+            j["spike_trains"] = OJson::array({t, u});
+        }),
+        3, {"spike_trains[1].sort: ", "'s.h5'", "one sort order"});
+
     return cs;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `mpirun -np NP pointsim build RECIPE` writes the same bytes as a plain
-# process (ranks share the targets, rank 0 writes), and a recipe that fails
+# `mpirun -np NP pointsim build RECIPE` (with spike_trains added) writes the
+# same bytes as a plain process (ranks share the targets, rank 0 writes), and a recipe that fails
 # while connecting stops every rank with one message and nothing written.
 # usage: build_case.sh POINTSIM RECIPE NP WORKDIR
 # POINTSIM_TIMEOUT_SCALE (default 1) multiplies the time limit (sanitizer builds).
@@ -10,14 +10,18 @@ limit=$(( 120 * ${POINTSIM_TIMEOUT_SCALE:-1} ))
 mpi=(timeout "$limit" mpirun --bind-to none --oversubscribe --allow-run-as-root -np "$np")
 rm -rf "$work" && mkdir -p "$work"
 
-"$pointsim" build "$recipe" --output "$work/plain" --seed 9 > /dev/null
-"${mpi[@]}" "$pointsim" build "$recipe" --output "$work/mpi" --seed 9 --threads 2 > "$work/mpi.out"
+# The recipe with Poisson spike trains for LGN (a ninth file, drawn and written by rank 0).
+sed 's/"seed": 0,/"seed": 0, "spike_trains": [{"network": "LGN", "rate_hz": 10, "stop_ms": 3000, "file": "lgn_spikes.h5"}],/' \
+  "$recipe" > "$work/with_spikes.json"
+cmp -s "$recipe" "$work/with_spikes.json" && { echo "the recipe with spike trains was not made"; exit 1; }
+"$pointsim" build "$work/with_spikes.json" --output "$work/plain" --seed 9 > /dev/null
+"${mpi[@]}" "$pointsim" build "$work/with_spikes.json" --output "$work/mpi" --seed 9 --threads 2 > "$work/mpi.out"
 n=0
 for f in "$work"/plain/*; do
   cmp -s "$f" "$work/mpi/$(basename "$f")" || { echo "$(basename "$f") differs at $np ranks"; exit 1; }
   n=$((n + 1))
 done
-[ "$n" -eq 8 ] || { echo "expected 8 files, got $n"; exit 1; }
+[ "$n" -eq 9 ] || { echo "expected 9 files, got $n"; exit 1; }
 [ "$(grep -c '^pointsim: wrote' "$work/mpi.out")" -eq 1 ] || { echo "expected one summary line (rank 0)"; cat "$work/mpi.out"; exit 1; }
 
 # LIF_inh's LGN group (the last one, the only "nsources_max": 30) asks for
