@@ -24,7 +24,7 @@
 #     --out FILE       also write the tables to FILE (markdown)
 #
 # Needs bash, coreutils, awk, cmp, GNU time (/usr/bin/time, Debian `time`),
-# mpirun for more than one process; no Python. Disk: 3.3 GB at scale 1.
+# mpirun for more than one process; no Python. Disk: 3.0 GB at scale 1.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
