@@ -6,8 +6,6 @@
 // More threads than neurons of a model, or than neurons, leave blocks with
 // few or no neurons; they must work too. (tests/mpi runs the ranks x threads
 // matrix through mpirun.)
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -15,6 +13,7 @@
 
 #include "common/logging.hpp"
 #include "pointsim/run.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -28,11 +27,6 @@ struct Case {
 };
 
 std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.config << " x" << c.threads; }
-
-std::string bytes_of(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 class ThreadsGiveTheSameOutputs : public ::testing::TestWithParam<Case> {
 protected:
@@ -64,12 +58,12 @@ TEST_P(ThreadsGiveTheSameOutputs, ByteForByte) {
         const std::string name = entry.path().filename().string();
         if (name == "log.txt" || entry.path().extension() == ".json") continue;  // timings; the config copy
         ASSERT_TRUE(fs::exists(dir_ / "many" / name)) << name;
-        EXPECT_TRUE(bytes_of(entry.path()) == bytes_of(dir_ / "many" / name)) << name << " differs";
+        EXPECT_TRUE(pointsim::testing_files::read_text(entry.path()) == pointsim::testing_files::read_text(dir_ / "many" / name)) << name << " differs";
         ++compared;
     }
     EXPECT_GE(compared, 2u);  // at least the spikes in h5 and csv
     // The log says what was used.
-    EXPECT_NE(bytes_of(dir_ / "many" / "log.txt").find("x " + std::to_string(c.threads) + " threads (--threads)"),
+    EXPECT_NE(pointsim::testing_files::read_text(dir_ / "many" / "log.txt").find("x " + std::to_string(c.threads) + " threads (--threads)"),
               std::string::npos);
 }
 

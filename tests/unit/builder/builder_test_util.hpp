@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/builder.hpp"
 #include "builder/model.hpp"
 #include "builder/random.hpp"
 #include "test_files.hpp"
@@ -42,6 +43,16 @@ inline InMemory build_in_memory(const Json& doc, std::uint64_t seed) {
     for (std::size_t k = 0; k < m.recipe->networks.size(); ++k)
         m.nets.push_back(build_nodes(m.recipe->networks[k], k, seed, "test.json"));
     return m;
+}
+
+// `pointsim build RECIPE --output OUT --seed SEED --threads THREADS`, in process.
+inline BuildSummary build(const fs::path& recipe, const fs::path& out, std::uint64_t seed, unsigned threads = 1) {
+    BuildOptions o;
+    o.recipe = recipe;
+    o.output_dir = out;
+    o.seed = seed;
+    o.threads = threads;
+    return build_network(o);
 }
 
 struct TempDir : testing_files::TempDir {

@@ -24,22 +24,6 @@ const fs::path kTutorialRecipe = kExamples / "tutorial_ch05" / "build.json";
 const char* const kFiles[] = {"V1_nodes.h5",     "V1_node_types.csv",     "LGN_nodes.h5",         "LGN_node_types.csv",
                               "V1_V1_edges.h5", "V1_V1_edge_types.csv", "LGN_V1_edges.h5", "LGN_V1_edge_types.csv"};
 
-std::string read_bytes(const fs::path& f) {
-    std::ifstream in(f, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-BuildSummary build(const fs::path& recipe, const fs::path& out, std::uint64_t seed, unsigned threads = 1) {
-    BuildOptions o;
-    o.recipe = recipe;
-    o.output_dir = out;
-    o.seed = seed;
-    o.threads = threads;
-    return build_network(o);
-}
-
 // Every object of an HDF5 file: path -> a description of its kind, type,
 // shape (rank and columns) and attribute names.
 std::map<std::string, std::string> layout(const fs::path& file) {
@@ -186,14 +170,14 @@ TEST(Determinism, SameBytesForAnyThreadCountAndFromRunToRun) {
     build(kTutorialRecipe, dir.path() / "t1again", 5, 1);
     build(kTutorialRecipe, dir.path() / "seed6", 6, 1);
     for (const char* name : kFiles) {
-        const std::string a = read_bytes(dir.path() / "t1" / name);
+        const std::string a = testing_files::read_text(dir.path() / "t1" / name);
         ASSERT_FALSE(a.empty()) << name;
-        EXPECT_EQ(a, read_bytes(dir.path() / "t2" / name)) << name;
-        EXPECT_EQ(a, read_bytes(dir.path() / "t3" / name)) << name;
-        EXPECT_EQ(a, read_bytes(dir.path() / "t1again" / name)) << name;
+        EXPECT_EQ(a, testing_files::read_text(dir.path() / "t2" / name)) << name;
+        EXPECT_EQ(a, testing_files::read_text(dir.path() / "t3" / name)) << name;
+        EXPECT_EQ(a, testing_files::read_text(dir.path() / "t1again" / name)) << name;
     }
-    EXPECT_NE(read_bytes(dir.path() / "t1" / "V1_V1_edges.h5"), read_bytes(dir.path() / "seed6" / "V1_V1_edges.h5"));
-    EXPECT_NE(read_bytes(dir.path() / "t1" / "V1_nodes.h5"), read_bytes(dir.path() / "seed6" / "V1_nodes.h5"));
+    EXPECT_NE(testing_files::read_text(dir.path() / "t1" / "V1_V1_edges.h5"), testing_files::read_text(dir.path() / "seed6" / "V1_V1_edges.h5"));
+    EXPECT_NE(testing_files::read_text(dir.path() / "t1" / "V1_nodes.h5"), testing_files::read_text(dir.path() / "seed6" / "V1_nodes.h5"));
 }
 
 TEST(Files, EdgeGroupsWithDifferentPerEdgeColumnsGetTheirOwnHdfGroups) {
@@ -252,7 +236,7 @@ TEST(Files, PerEdgeColumnsAreMatchedByName) {
 TEST(Files, AFailedBuildLeavesTheFolderAsItWas) {
     TempDir dir;
     build(kTutorialRecipe, dir.path() / "net", 1);
-    const std::string before = read_bytes(dir.path() / "net" / "V1_V1_edges.h5");
+    const std::string before = testing_files::read_text(dir.path() / "net" / "V1_V1_edges.h5");
     // The recipe parses, but the second edge file's rule fails while connecting.
     std::ifstream in(kTutorialRecipe);
     Json doc = Json::parse(in);
@@ -271,7 +255,7 @@ TEST(Files, AFailedBuildLeavesTheFolderAsItWas) {
         EXPECT_EQ(entry.path().filename().string().find(".pointsim-tmp"), std::string::npos) << entry.path();
     }
     EXPECT_EQ(n, 8u);
-    EXPECT_EQ(read_bytes(dir.path() / "net" / "V1_V1_edges.h5"), before);
+    EXPECT_EQ(testing_files::read_text(dir.path() / "net" / "V1_V1_edges.h5"), before);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include <H5Cpp.h>
 #include <gtest/gtest.h>
@@ -30,21 +29,7 @@ Json recipe_with(const Json& trains) {
     return doc;
 }
 
-struct Built {
-    std::unique_ptr<Recipe> recipe;
-    std::vector<BuiltNetwork> nets;
-};
-
-Built nodes_of(const Json& doc, std::uint64_t seed) {
-    Built b;
-    b.recipe = std::make_unique<Recipe>(parse_recipe(doc, "test.json"));
-    b.recipe->seed = seed;
-    for (std::size_t k = 0; k < b.recipe->networks.size(); ++k)
-        b.nets.push_back(build_nodes(b.recipe->networks[k], k, seed, "test.json"));
-    return b;
-}
-
-TrainSpikes draw(const Built& b, std::size_t i, unsigned threads = 1) {
+TrainSpikes draw(const InMemory& b, std::size_t i, unsigned threads = 1) {
     const SpikeTrainSpec& t = b.recipe->spike_trains.at(i);
     return draw_spike_train(t, i, spike_train_nodes(t, b.nets.at(0), "test.json"), b.recipe->seed, threads);
 }
@@ -56,25 +41,10 @@ std::map<std::uint64_t, std::vector<double>> by_node(const std::vector<std::uint
     return out;
 }
 
-BuildSummary build_file(const fs::path& recipe, const fs::path& out, std::uint64_t seed, unsigned threads) {
-    BuildOptions o;
-    o.recipe = recipe;
-    o.output_dir = out;
-    o.seed = seed;
-    o.threads = threads;
-    return build_network(o);
-}
-
-std::string read_bytes(const fs::path& f) {
-    std::ifstream in(f, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 TEST(SpikeTrains, CountsIntervalsAndWindowMatchAPoissonProcess) {
     // 1000 nodes at 20 Hz over (200, 1200] ms: 20,000 spikes expected.
-    const Built b = nodes_of(recipe_with(Json::parse(
+    const InMemory b = build_in_memory(recipe_with(Json::parse(
                                  R"([{"network": "LGN", "rate_hz": 20, "start_ms": 200, "stop_ms": 1200, "file": "s.h5"}])")),
                              3);
     const TrainSpikes s = draw(b, 0);
@@ -136,23 +106,23 @@ TEST(SpikeTrains, CountsIntervalsAndWindowMatchAPoissonProcess) {
 }
 
 TEST(SpikeTrains, RateZeroGivesNoSpikes) {
-    const Built b = nodes_of(recipe_with(Json::parse(R"([{"network": "LGN", "rate_hz": 0, "stop_ms": 1000, "file": "s.h5"}])")), 1);
+    const InMemory b = build_in_memory(recipe_with(Json::parse(R"([{"network": "LGN", "rate_hz": 0, "stop_ms": 1000, "file": "s.h5"}])")), 1);
     EXPECT_TRUE(draw(b, 0).node_ids.empty());
 }
 
 TEST(SpikeTrains, SameSpikesForAnyThreadCountAndOtherSpikesForAnotherSeedOrEntry) {
     const Json trains = Json::parse(R"([{"network": "LGN", "rate_hz": 15, "stop_ms": 500, "file": "s.h5"},
                                         {"network": "LGN", "rate_hz": 15, "stop_ms": 500, "file": "t.h5"}])");
-    const Built b = nodes_of(recipe_with(trains), 7);
+    const InMemory b = build_in_memory(recipe_with(trains), 7);
     const TrainSpikes one = draw(b, 0, 1);
     for (unsigned threads : {2u, 3u, 8u}) {
         const TrainSpikes many = draw(b, 0, threads);
         EXPECT_EQ(one.node_ids, many.node_ids) << threads << " threads";
         EXPECT_EQ(one.times_ms, many.times_ms) << threads << " threads";
     }
-    const TrainSpikes again = draw(nodes_of(recipe_with(trains), 7), 0, 1);
+    const TrainSpikes again = draw(build_in_memory(recipe_with(trains), 7), 0, 1);
     EXPECT_EQ(one.times_ms, again.times_ms);
-    const TrainSpikes other_seed = draw(nodes_of(recipe_with(trains), 8), 0, 1);
+    const TrainSpikes other_seed = draw(build_in_memory(recipe_with(trains), 8), 0, 1);
     EXPECT_NE(one.times_ms, other_seed.times_ms);
     const TrainSpikes other_entry = draw(b, 1, 1);
     EXPECT_NE(one.times_ms, other_entry.times_ms);
@@ -161,8 +131,8 @@ TEST(SpikeTrains, SameSpikesForAnyThreadCountAndOtherSpikesForAnotherSeedOrEntry
 // A node's train depends on the seed, the entry and the node id only: a
 // subset of the nodes gets exactly the spikes those nodes get in the full set.
 TEST(SpikeTrains, ANodesTrainDoesNotDependOnTheOtherNodes) {
-    const Built all = nodes_of(recipe_with(Json::parse(R"([{"network": "LGN", "rate_hz": 10, "stop_ms": 1000, "file": "s.h5"}])")), 2);
-    const Built some = nodes_of(
+    const InMemory all = build_in_memory(recipe_with(Json::parse(R"([{"network": "LGN", "rate_hz": 10, "stop_ms": 1000, "file": "s.h5"}])")), 2);
+    const InMemory some = build_in_memory(
         recipe_with(Json::parse(R"([{"network": "LGN", "rate_hz": 10, "stop_ms": 1000, "file": "s.h5", "node_ids": [999, 5, 640]}])")), 2);
     const TrainSpikes s_all = draw(all, 0), s_some = draw(some, 0);
     const auto a = by_node(s_all.node_ids, s_all.times_ms), b = by_node(s_some.node_ids, s_some.times_ms);
@@ -174,7 +144,7 @@ TEST(SpikeTrains, ANodesTrainDoesNotDependOnTheOtherNodes) {
 }
 
 TEST(SpikeTrains, NodeIdsAndSelectionsChooseTheNodes) {
-    const Built b = nodes_of(recipe_with(Json::parse(R"([
+    const InMemory b = build_in_memory(recipe_with(Json::parse(R"([
         {"network": "LGN", "rate_hz": 10, "stop_ms": 100, "file": "s.h5", "node_ids": [7, 3, 950]},
         {"network": "LGN", "rate_hz": 10, "stop_ms": 100, "file": "s.h5", "nodes": {"pop_name": ["tOFF", "sON"]}},
         {"network": "LGN", "rate_hz": 10, "stop_ms": 100, "file": "s.h5"}])")),
@@ -188,7 +158,7 @@ TEST(SpikeTrains, NodeIdsAndSelectionsChooseTheNodes) {
 }
 
 TEST(SpikeTrains, ASelectionMatchingNoNodeIsAnError) {
-    const Built b = nodes_of(recipe_with(Json::parse(
+    const InMemory b = build_in_memory(recipe_with(Json::parse(
                                  R"([{"network": "LGN", "rate_hz": 10, "stop_ms": 100, "file": "s.h5", "nodes": {"pop_name": "sOFF"}}])")),
                              1);
     try {
@@ -211,14 +181,14 @@ TEST(SpikeTrains, FilesHoldEachPopulationOnceAndAreTheSameForAnyThreadCount) {
         {"network": "BKG", "rate_hz": 50, "stop_ms": 50, "file": "bkg.h5", "sort": "by_time"}])"));
     doc["networks"]["BKG"] = Json::parse(R"({"nodes": [{"N": 10, "properties": {"model_type": "virtual"}}]})");
     std::ofstream(dir.path() / "r.json") << doc.dump();
-    const BuildSummary s1 = build_file(dir.path() / "r.json", dir.path() / "t1", 4, 1);
-    build_file(dir.path() / "r.json", dir.path() / "t3", 4, 3);
-    build_file(dir.path() / "r.json", dir.path() / "seed5", 5, 1);
+    const BuildSummary s1 = build(dir.path() / "r.json", dir.path() / "t1", 4, 1);
+    build(dir.path() / "r.json", dir.path() / "t3", 4, 3);
+    build(dir.path() / "r.json", dir.path() / "seed5", 5, 1);
     for (const char* f : {"lgn.h5", "bkg.h5"}) {
-        const std::string bytes = read_bytes(dir.path() / "t1" / f);
+        const std::string bytes = testing_files::read_text(dir.path() / "t1" / f);
         ASSERT_FALSE(bytes.empty()) << f;
-        EXPECT_EQ(bytes, read_bytes(dir.path() / "t3" / f)) << f;
-        EXPECT_NE(bytes, read_bytes(dir.path() / "seed5" / f)) << f;
+        EXPECT_EQ(bytes, testing_files::read_text(dir.path() / "t3" / f)) << f;
+        EXPECT_NE(bytes, testing_files::read_text(dir.path() / "seed5" / f)) << f;
     }
     ASSERT_EQ(s1.spike_files.size(), 2u);
     EXPECT_EQ(s1.spike_files[0].file, "lgn.h5");
