@@ -18,6 +18,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 scales="1 10 100"
 thread_counts="1 2"
 repeat=3
@@ -90,20 +92,7 @@ except (ValueError, KeyError):
 EOF
 }
 
-cpu_busy() {  # percent of all CPUs busy over one second
-  local a b
-  a=$(head -n 1 /proc/stat); sleep 1; b=$(head -n 1 /proc/stat)
-  printf '%s\n%s\n' "$a" "$b" | awk '{ idle = $5 + $6; tot = 0; for (i = 2; i <= NF; i++) tot += $i
-    if (NR == 1) { i0 = idle; t0 = tot } else printf "%.0f", (tot - t0 > 0) ? 100 * (1 - (idle - i0) / (tot - t0)) : 0 }'
-}
 
-wait_for_idle() {
-  local busy waited=0 calm=0
-  while [ "$waited" -lt "$wait_idle" ]; do
-    busy=$(cpu_busy); waited=$((waited + 1))
-    if [ "$busy" -le 10 ]; then calm=$((calm + 1)); [ "$calm" -ge 5 ] && return; else calm=0; fi
-  done
-}
 
 version=$("$bin" --version 2>&1 | head -1)
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -122,7 +111,7 @@ run_one() {  # S T REP
   local od="$work/out_x${s}_t${t}" tag="x${s}_t${t}_r${rep}"
   rm -rf "$od"
   sync  # the previous run's dirty pages are written back before this run starts
-  [ "$wait_idle" -gt 0 ] && wait_for_idle
+  [ "$wait_idle" -gt 0 ] && wait_for_idle "$wait_idle"
   local cmd=("$bin" build "${recipe[$s]}" --output "$od" --threads "$t")
   echo "== x$s, $t thread(s), run $rep: /usr/bin/time -v ${cmd[*]}" >&2
   local stat0 stat1 rc=0

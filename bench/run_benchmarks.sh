@@ -9,6 +9,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 sizes="2000 20000 100000"
 indegrees="1000"
@@ -205,12 +207,6 @@ parse_log() {
   ' "$log")"
 }
 
-cpu_busy() {  # percent of all CPUs busy over one second
-  local a b
-  a=$(head -n 1 /proc/stat); sleep 1; b=$(head -n 1 /proc/stat)
-  printf '%s\n%s\n' "$a" "$b" | awk '{ idle = $5 + $6; tot = 0; for (i = 2; i <= NF; i++) tot += $i
-    if (NR == 1) { i0 = idle; t0 = tot } else printf "%.0f", (tot - t0 > 0) ? 100 * (1 - (idle - i0) / (tot - t0)) : 0 }'
-}
 
 # --- one run ----------------------------------------------------------------
 run_case() {  # N K RANKS CIRCUIT REP GEN_SECONDS GEN_RSS_MB CIRCUIT_BYTES
@@ -229,11 +225,8 @@ run_case() {  # N K RANKS CIRCUIT REP GEN_SECONDS GEN_RSS_MB CIRCUIT_BYTES
   local busy; busy=$(cpu_busy)
   if [ "$wait_idle" -gt 0 ] && awk -v b="$busy" 'BEGIN { exit !(b > 10) }'; then
     echo "   CPUs ${busy}% busy: waiting up to $wait_idle s for them to be idle" >&2
-    local waited=0 calm=0
-    while [ "$waited" -lt "$wait_idle" ]; do
-      busy=$(cpu_busy); waited=$((waited + 1))
-      if [ "$busy" -le 10 ]; then calm=$((calm + 1)); [ "$calm" -ge 5 ] && break; else calm=0; fi
-    done
+    wait_for_idle "$wait_idle"
+    busy=$idle_busy
   fi
   echo "== N=$n K=$k ranks=$np run $rep (CPUs ${busy}% busy before): ${cmd[*]}" >&2
   if awk -v b="$busy" 'BEGIN { exit !(b > 10) }'; then

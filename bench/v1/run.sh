@@ -29,6 +29,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 scratch=/tmp/pointsim_v1 scale=1 nps="1 2" threads=2 reuse=0 perf=0 out="" repeat=1 wait_idle=0
 bin="$repo/build/apps/pointsim/pointsim"
 
@@ -106,20 +108,10 @@ others_percent() {  # STAT0 STAT1 WALL USER SYS
     { busy = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) busy += $i
       if (NR == 1) b0 = busy; else { o = (w > 0) ? 100 * ((busy - b0) / hz - u - s) / (w * np) : 0; if (o < 0) o = 0; printf "%.0f", o } }'
 }
-cpu_busy() {  # percent of all CPUs busy over one second
-  local a b
-  a=$(head -n 1 /proc/stat); sleep 1; b=$(head -n 1 /proc/stat)
-  printf '%s\n%s\n' "$a" "$b" | awk '{ idle = $5 + $6; tot = 0; for (i = 2; i <= NF; i++) tot += $i
-    if (NR == 1) { i0 = idle; t0 = tot } else printf "%.0f", (tot - t0 > 0) ? 100 * (1 - (idle - i0) / (tot - t0)) : 0 }'
-}
-wait_for_idle() {
+wait_for_idle_or_say() {  # with --wait-idle: wait, and say so when the CPUs stayed busy
   [ "$wait_idle" -gt 0 ] || return 0
-  local waited=0 calm=0 busy
-  while [ "$waited" -lt "$wait_idle" ]; do
-    busy=$(cpu_busy); waited=$((waited + 1))
-    if [ "$busy" -le 10 ]; then calm=$((calm + 1)); [ "$calm" -ge 5 ] && return 0; else calm=0; fi
-  done
-  echo "   the CPUs did not become idle within $wait_idle s (last second: ${busy}% busy)" >&2
+  wait_for_idle "$wait_idle"
+  [ "$idle_reached" = 1 ] || echo "   the CPUs did not become idle within $wait_idle s (last second: ${idle_busy}% busy)" >&2
 }
 # "Elapsed (wall clock) time (h:mm:ss or m:ss): 1:02.5" -> seconds; max RSS kB -> MB (10^6 bytes).
 time_field() {  # FILE NAME
@@ -141,7 +133,7 @@ else
   mv "$scratch/recipe.json.new" "$scratch/recipe.json"
   rm -rf "$scratch/network"
   echo "== pointsim build (scale $scale, --threads $threads) -> $scratch/network" >&2
-  wait_for_idle
+  wait_for_idle_or_say
   stat0=$(head -n 1 /proc/stat)
   /usr/bin/time -v -o "$scratch/build.time" "$pointsim" build "$scratch/recipe.json" --output "$scratch/network" \
     --threads "$threads" > "$scratch/build.out" 2> "$scratch/build.err" || {
@@ -199,7 +191,7 @@ for np in "${runs[@]}"; do
   cmd=("$pointsim" run "$scratch/config.json" --output-dir "$od" -q)
   [ "$np" -gt 1 ] && cmd=(mpirun --bind-to none --oversubscribe --allow-run-as-root -np "$np" "${cmd[@]}")
   echo "== $np process(es): ${cmd[*]}" >&2
-  wait_for_idle
+  wait_for_idle_or_say
   stat0=$(head -n 1 /proc/stat)
   /usr/bin/time -v -o "$scratch/run_np$np.time" "${cmd[@]}" > "$scratch/run_np$np.out" 2> "$scratch/run_np$np.err" || {
     echo "run.sh: the run on $np process(es) failed:" >&2; tail -n 20 "$scratch/run_np$np.err" >&2; exit 1; }
@@ -230,7 +222,7 @@ done
 perf_table=""
 if [ "$perf" = 1 ]; then
   echo "== perf record -g: 1 process" >&2
-  wait_for_idle
+  wait_for_idle_or_say
   perf record -g -o "$scratch/perf.data" -- "$pointsim" run "$scratch/config.json" --output-dir "$scratch/output_perf" -q \
     > /dev/null 2> "$scratch/perf.err"
   perf report -i "$scratch/perf.data" --no-children --percent-limit 1 --stdio -g none 2> /dev/null > "$scratch/perf-report.txt"
