@@ -241,6 +241,13 @@ void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
     }
 }
 
+namespace {
+
+// The first step after which `r` samples: the first multiple of its interval after start.
+Step first_sample_step(const Recorder& r) { return (r.start / r.interval + 1) * r.interval; }
+
+}  // namespace
+
 void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders) {
     b.local.clear();
     for (Step n = t0; n < t1; ++n) {
@@ -271,8 +278,7 @@ void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& reco
         for (std::size_t k = 0; k < recorders.size(); ++k) {
             Recorder& r = recorders[k];
             if (t % r.interval != 0 || t <= r.start || t > r.stop) continue;
-            const Step first = (r.start / r.interval + 1) * r.interval;
-            double* row = r.data.data() + static_cast<std::size_t>((t - first) / r.interval) * r.flat.size();
+            double* row = r.data.data() + static_cast<std::size_t>((t - first_sample_step(r)) / r.interval) * r.flat.size();
             for (const std::size_t j : b.recorder_columns[k]) {
                 const auto f = r.flat[j];
                 row[j] = net_.groups[group_of_flat_[f]]->get(r.recordable[j], index_of_flat_[f]);
@@ -289,7 +295,7 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
     const Step min_delay = exchange_interval_;
 
     for (auto& r : recorders) {
-        const Step first = (r.start / r.interval + 1) * r.interval;
+        const Step first = first_sample_step(r);
         r.n_samples = first > std::min(r.stop, n_steps) ? 0 : static_cast<std::size_t>((std::min(r.stop, n_steps) - first) / r.interval + 1);
         r.data.assign(r.n_samples * r.flat.size(), 0.0);
     }
