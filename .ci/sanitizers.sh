@@ -14,13 +14,17 @@
 #                            (dt 0.001 ms; their code runs under the sanitizers
 #                            in tests/integration and the other MPI cases) and
 #                            the np1 / np3 / np2x2 layouts (np2 and np1x2 run
-#                            the same paths), to keep CI within its time.
+#                            the same paths), and the statistical comparison
+#                            with BMTK's builder (8 builds and 9 runs of the
+#                            tutorial; the builder and the run are covered by
+#                            tests/unit/builder and mpi.build_*), to keep CI
+#                            within its time.
 #   POINTSIM_TIMEOUT_SCALE=n multiplies the MPI tests' time limits (default 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 BUILD_DIR=${BUILD_DIR:-build-asan}
-SANITIZE_EXCLUDE=${SANITIZE_EXCLUDE-'^mpi\.(point_450cells|point_450glifs|tutorial_ch05_converted)\.|^mpi\..*\.np(1|3|2x2)$'}
+SANITIZE_EXCLUDE=${SANITIZE_EXCLUDE-'^mpi\.(point_450cells|point_450glifs|tutorial_ch05_converted)\.|^mpi\..*\.np(1|3|2x2)$|^cli\.build_roundtrip_rates_match_bmtk$'}
 start=$(date +%s)
 
 # Processes run 2-5x slower under ASan+UBSan: the time limits of the tests

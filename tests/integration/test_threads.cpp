@@ -6,6 +6,7 @@
 // More threads than neurons of a model, or than neurons, leave blocks with
 // few or no neurons; they must work too. (tests/mpi runs the ranks x threads
 // matrix through mpirun.)
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,11 @@ class ThreadsGiveTheSameOutputs : public ::testing::TestWithParam<Case> {
 protected:
     void SetUp() override {
         pointsim::logging::set_level(spdlog::level::err);
-        dir_ = fs::temp_directory_path() / ("pointsim_test_threads_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        // The name of a parameterised test is "ByteForByte/N": one folder, not a folder in a folder
+        // (TearDown removes dir_ only).
+        std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        std::replace(name.begin(), name.end(), '/', '_');
+        dir_ = fs::temp_directory_path() / ("pointsim_test_threads_" + std::to_string(::getpid()) + "_" + name);
         fs::remove_all(dir_);
     }
     void TearDown() override { fs::remove_all(dir_); }
