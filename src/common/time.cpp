@@ -46,12 +46,6 @@ Step TimeGrid::ms_to_steps_ceil(double ms) const {
     return -((-t) / tics_per_step);
 }
 
-Step TimeGrid::delay_to_steps(double ms) const {
-    // ld_round(ms * STEPS_PER_MS), with STEPS_PER_MS = 1 / MS_PER_STEP as NEST computes it.
-    const double steps_per_ms = 1.0 / ms_per_step();
-    return static_cast<Step>(std::floor(ms * steps_per_ms + 0.5));
-}
-
 Step TimeGrid::spike_time_to_stamp(double ms) const {
     // nest::Time(Time::ms_stamp(t)): truncate to tics, round down to the step,
     // and add one step if that grid time is still before t.

@@ -2,6 +2,7 @@
 // Time is kept as integer steps everywhere; milliseconds appear only when
 // reading inputs and writing outputs. NEST's grid: 1 tic = 0.001 ms, and
 // dt must be a whole number of tics (nest_time.h).
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -33,8 +34,14 @@ struct TimeGrid {
     static Tic ms_to_tics(double ms);
     // ms -> steps rounded up (NEST Time::get_steps after tic rounding): used for t_ref and tstop.
     Step ms_to_steps_ceil(double ms) const;
+    // NEST's STEPS_PER_MS, 1 / MS_PER_STEP.
+    double steps_per_ms() const { return 1.0 / ms_per_step(); }
     // Delay ms -> steps rounded to the nearest step (NEST delay_ms_to_steps, floor(x + 0.5)).
-    Step delay_to_steps(double ms) const;
+    Step delay_to_steps(double ms) const { return delay_to_steps(ms, steps_per_ms()); }
+    // The same with steps_per_ms() computed once by a caller converting many delays.
+    static Step delay_to_steps(double ms, double steps_per_ms) {
+        return static_cast<Step>(std::floor(ms * steps_per_ms + 0.5));
+    }
     // Spike time ms -> stamp step for precise_times spike generators: the first
     // grid point not before t, after truncating t to tics (NEST Time::fromstamp path).
     Step spike_time_to_stamp(double ms) const;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 #include "common/error.hpp"
@@ -17,6 +19,9 @@ unsigned bits_for(std::uint64_t n) {  // bits to hold 0 .. n-1
     while (b < 64 && (std::uint64_t{1} << b) < n) ++b;
     return b;
 }
+
+// Synapses staged per flush: 3 MB, which stays in cache while grouped.
+constexpr std::size_t kStaged = std::size_t{1} << 18;
 
 }  // namespace
 
@@ -43,41 +48,37 @@ ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local
     c_.n_gids = n_gids;
 }
 
-void ConnectivityBuilder::reserve(std::size_t n) {
-    words_.reserve(n);
-    sources_.reserve(n);
+void ConnectivityBuilder::allocate() {
+    std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
+    words_.assign(counts_.back(), 0);
+    next_.assign(counts_.begin(), counts_.end() - 1);
+    staged_words_.reserve(kStaged);
+    staged_rows_.reserve(kStaged);
+    allocated_ = true;
 }
 
-// In-place MSD radix sort of [lo, hi) by source, one byte at a time from
-// `shift` down (American flag sort). Each pass writes to 256 sequential
-// streams, which keeps it cache friendly where one pass over all sources
-// would jump at random.
-void ConnectivityBuilder::bucket_by_source(std::uint64_t lo, std::uint64_t hi, int shift) {
-    if (hi - lo < 2) return;
-    std::uint64_t begin[257] = {0};
-    for (std::uint64_t i = lo; i < hi; ++i) ++begin[((sources_[i] >> shift) & 0xff) + 1];
-    begin[0] = lo;
-    for (int b = 0; b < 256; ++b) begin[b + 1] += begin[b];
-    std::uint64_t next[256];
-    std::copy(begin, begin + 256, next);
-    for (int b = 0; b < 256; ++b) {
-        while (next[b] < begin[b + 1]) {
-            const std::uint64_t i = next[b];
-            unsigned d = (sources_[i] >> shift) & 0xff;
-            while (d != static_cast<unsigned>(b)) {  // carry the element home, displacing another
-                const std::uint64_t j = next[d]++;
-                std::swap(words_[i], words_[j]);
-                std::swap(sources_[i], sources_[j]);
-                d = (sources_[i] >> shift) & 0xff;
-            }
-            ++next[b];
-        }
+// Writes the staged words into their rows: a stable counting sort of the
+// stage by row (it fits in cache), then one copy per row that has any.
+void ConnectivityBuilder::flush_staged() {
+    const std::size_t n_rows = next_.size();
+    staged_end_.assign(n_rows + 1, 0);
+    for (const std::uint32_t r : staged_rows_) ++staged_end_[r + 1];
+    std::partial_sum(staged_end_.begin(), staged_end_.end(), staged_end_.begin());
+    grouped_.resize(staged_words_.size());
+    for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped_[staged_end_[staged_rows_[i]]++] = staged_words_[i];
+    std::uint32_t begin = 0;
+    for (std::size_t r = 0; r < n_rows; ++r) {
+        const std::uint32_t end = staged_end_[r];
+        if (end == begin) continue;
+        if (next_[r] + (end - begin) > counts_[r + 1])
+            throw std::logic_error("ConnectivityBuilder::add: more synapses in row " + std::to_string(r) +
+                                   " than were counted before allocate()");
+        std::copy(grouped_.begin() + begin, grouped_.begin() + end, words_.begin() + static_cast<std::ptrdiff_t>(next_[r]));
+        next_[r] += end - begin;
+        begin = end;
     }
-    if (shift == 0) return;
-    // The buckets are disjoint: sort them on the builder's threads (the
-    // result is the same whichever thread sorts which bucket).
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_) if (threads_ > 1 && hi - lo > (1u << 16))
-    for (int b = 0; b < 256; ++b) bucket_by_source(begin[b], begin[b + 1], shift - 8);
+    staged_words_.clear();
+    staged_rows_.clear();
 }
 
 void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
@@ -98,19 +99,92 @@ void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int ch
         last_key_ = key;
         last_kind_ = it->second;
     }
-    words_.push_back((static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
-                     (static_cast<std::uint64_t>(target) << c_.target_shift) | last_kind_);
-    // The target's block: blocks are few and contiguous, a short scan.
-    std::size_t block = 0;
-    while (block + 2 < block_flat_begin_.size() && target >= block_flat_begin_[block + 1]) ++block;
-    const std::uint64_t row = block * n_gids_ + source;
-    sources_.push_back(static_cast<std::uint32_t>(row));
-    ++counts_[row + 1];
+    if (!allocated_) throw std::logic_error("ConnectivityBuilder::add before allocate()");
+    staged_rows_.push_back(static_cast<std::uint32_t>(row_of(source, target)));
+    staged_words_.push_back((static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
+                            (static_cast<std::uint64_t>(target) << c_.target_shift) | last_kind_);
+    if (staged_words_.size() == kStaged) flush_staged();
+    ++n_added_;
     min_delay_ = std::min(min_delay_, delay);
     max_delay_ = std::max(max_delay_, delay);
 }
 
+// Rows counted larger than filled (edges that turned out to be plastic, or
+// counted and then not added) keep their words at the front of their room:
+// move them together so that each row starts where the previous one ends.
+void ConnectivityBuilder::close_up_rows() {
+    const std::size_t n_rows = next_.size();
+    std::uint64_t write = 0;
+    for (std::size_t r = 0; r < n_rows; ++r) {
+        const std::uint64_t begin = counts_[r], end = next_[r];
+        if (write != begin) std::copy(words_.begin() + static_cast<std::ptrdiff_t>(begin),
+                                      words_.begin() + static_cast<std::ptrdiff_t>(end),
+                                      words_.begin() + static_cast<std::ptrdiff_t>(write));
+        counts_[r] = write;
+        write += end - begin;
+    }
+    counts_[n_rows] = write;
+    words_.resize(write);
+    if (write < words_.capacity() / 4 * 3) words_.shrink_to_fit();
+}
+
+namespace {
+
+// Insertion sort that gives up after `budget` element moves: true if it
+// sorted [first, last). For rows that are sorted but for a few ties.
+bool insertion_sort_within(std::uint64_t* first, std::uint64_t* last, std::size_t budget) {
+    for (std::uint64_t* i = first + 1; i < last; ++i) {
+        const std::uint64_t v = *i;
+        std::uint64_t* j = i;
+        while (j > first && *(j - 1) > v) {
+            *j = *(j - 1);
+            --j;
+            if (budget-- == 0) {
+                *j = v;  // keep the elements a permutation: the caller sorts them again
+                return false;
+            }
+        }
+        *j = v;
+    }
+    return true;
+}
+
+// Sorts one row of packed words ([delay | target | kind]). A row filled in
+// edge-file order is sorted by target when the file is (BMTK's and pointsim's
+// files are): a stable counting sort by delay then leaves only ties of
+// (delay, target) out of order. Any other row gets std::sort.
+void sort_row(std::uint64_t* first, std::uint64_t* last, std::vector<std::uint64_t>& scratch,
+              std::vector<std::uint32_t>& at) {
+    const auto n = static_cast<std::size_t>(last - first);
+    if (n < 2 || std::is_sorted(first, last)) return;
+    constexpr unsigned kShift = 64 - Connectivity::kDelayBits;
+    std::uint64_t lo = first[0] >> kShift, hi = lo;
+    for (const std::uint64_t* w = first; w < last; ++w) {
+        lo = std::min(lo, *w >> kShift);
+        hi = std::max(hi, *w >> kShift);
+    }
+    if (hi - lo >= n) {  // delays spread wider than the row: counting would cost more than it saves
+        std::sort(first, last);
+        return;
+    }
+    at.assign(hi - lo + 2, 0);
+    for (const std::uint64_t* w = first; w < last; ++w) ++at[(*w >> kShift) - lo + 1];
+    std::partial_sum(at.begin(), at.end(), at.begin());
+    scratch.resize(n);
+    for (const std::uint64_t* w = first; w < last; ++w) scratch[at[(*w >> kShift) - lo]++] = *w;
+    std::copy(scratch.begin(), scratch.end(), first);
+    if (!insertion_sort_within(first, last, n)) std::sort(first, last);
+}
+
+}  // namespace
+
 Connectivity ConnectivityBuilder::finish() {
+    if (!allocated_) allocate();
+    flush_staged();
+    std::vector<std::uint64_t>().swap(staged_words_);
+    std::vector<std::uint32_t>().swap(staged_rows_);
+    std::vector<std::uint64_t>().swap(grouped_);
+    std::vector<std::uint32_t>().swap(staged_end_);
     // Renumber kinds by (channel, weight) so the order within a row depends
     // on values only, not on the order in which this rank met them.
     const std::size_t n_kinds = c_.kind_weight.size();
@@ -129,25 +203,28 @@ Connectivity ConnectivityBuilder::finish() {
     }
     c_.kind_weight = std::move(weights);
     c_.kind_channel = std::move(channels);
-    for (auto& w : words_) w = (w & ~c_.kind_mask) | new_id[w & c_.kind_mask];
     kinds_.clear();
     last_key_ = KindKey{~std::uint64_t{0}, 0xff};
 
-    // Bucket by row (block, source) in place, then sort every row.
-    std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
-    c_.row_begin = counts_;
-    const std::size_t n_rows = counts_.size() - 1;
-    int top_shift = 0;
-    while (top_shift + 8 < 32 && (std::uint64_t{1} << (top_shift + 8)) < n_rows) top_shift += 8;
-    bucket_by_source(0, words_.size(), top_shift);
-    std::vector<std::uint32_t>().swap(sources_);
-    std::vector<std::uint64_t>().swap(counts_);
-    // The radix pass is not stable: sort every row into its canonical order.
-    const auto n_rows_signed = static_cast<std::int64_t>(n_rows);
-#pragma omp parallel for schedule(dynamic, 4096) num_threads(threads_) if (threads_ > 1)
-    for (std::int64_t row = 0; row < n_rows_signed; ++row)
-        std::sort(words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[static_cast<std::size_t>(row)]),
-                  words_.begin() + static_cast<std::ptrdiff_t>(c_.row_begin[static_cast<std::size_t>(row) + 1]));
+    if (n_added_ != words_.size()) close_up_rows();
+    std::vector<std::uint64_t>().swap(next_);
+    c_.row_begin = std::move(counts_);
+    // Renumber the kinds and sort every row into its canonical order (rows
+    // are disjoint: the result does not depend on which thread sorts which).
+    const std::uint64_t kind_mask = c_.kind_mask;
+    const auto n_rows = static_cast<std::int64_t>(c_.row_begin.size() - 1);
+#pragma omp parallel num_threads(threads_) if (threads_ > 1)
+    {
+        std::vector<std::uint64_t> scratch;
+        std::vector<std::uint32_t> at;
+#pragma omp for schedule(dynamic, 1024)
+        for (std::int64_t row = 0; row < n_rows; ++row) {
+            std::uint64_t* first = words_.data() + c_.row_begin[static_cast<std::size_t>(row)];
+            std::uint64_t* last = words_.data() + c_.row_begin[static_cast<std::size_t>(row) + 1];
+            for (std::uint64_t* w = first; w < last; ++w) *w = (*w & ~kind_mask) | new_id[*w & kind_mask];
+            sort_row(first, last, scratch, at);
+        }
+    }
     c_.synapse = std::move(words_);
     c_.min_delay = c_.synapse.empty() ? 1 : min_delay_;
     c_.max_delay = max_delay_;

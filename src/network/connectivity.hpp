@@ -38,23 +38,41 @@ struct Connectivity {
     std::uint8_t channel(std::size_t k) const { return kind_channel[kind(k)]; }
 };
 
-// Collects synapses in any order with 12 bytes each (the packed word and the
-// source), then sorts them into rows in place.
+// Builds the rows in two passes over the edges, with 8 bytes per synapse:
+//  1. count(source, target) for every synapse that add() may add later (more
+//     is allowed: rows are closed up in finish()), then allocate();
+//  2. add() each synapse: it goes into its row, in the order added (staged
+//     and grouped by row a few hundred thousand at a time, so that each row
+//     is written a run at a time rather than one random word at a time).
+// finish() then puts every row into its canonical order. Edge files are
+// mostly sorted by target, so a row arrives sorted by target and a stable
+// counting sort by delay usually finishes it (a general sort otherwise).
 class ConnectivityBuilder {
 public:
     // block_flat_begin: the thread blocks' first flat indices, and n_local_neurons last
     // (Network::block_flat_begin); empty: one block.
     ConnectivityBuilder(std::size_t n_gids, std::size_t n_local_neurons, std::vector<std::uint32_t> block_flat_begin = {});
-    // Throws Error(Input) if the delay or the number of distinct weights
-    // does not fit the packed word (the message says which limit).
+    std::size_t n_blocks() const { return block_flat_begin_.size() - 1; }
+    // Pass 1. With one block the target does not matter (any value).
+    void count(std::uint64_t source, std::uint32_t target) { ++counts_[row_of(source, target) + 1]; }
+    // Between the passes: every row gets room for its count.
+    void allocate();
+    // Pass 2. Throws Error(Input) if the delay or the number of distinct
+    // weights does not fit the packed word (the message says which limit);
+    // std::logic_error if the synapse's row is already full (not counted).
     void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay);
-    std::size_t size() const { return words_.size(); }
-    // Room for n synapses, so that growth never copies the arrays.
-    void reserve(std::size_t n);
+    std::size_t size() const { return n_added_; }
     Connectivity finish();
 
 private:
-    void bucket_by_source(std::uint64_t lo, std::uint64_t hi, int shift);
+    std::uint64_t row_of(std::uint64_t source, std::uint32_t target) const {
+        // The target's block: blocks are few and contiguous, a short scan.
+        std::size_t block = 0;
+        while (block + 2 < block_flat_begin_.size() && target >= block_flat_begin_[block + 1]) ++block;
+        return block * n_gids_ + source;
+    }
+    void flush_staged();
+    void close_up_rows();
 
     struct KindKey {
         std::uint64_t weight_bits;
@@ -67,10 +85,16 @@ private:
 
     Connectivity c_;
     std::vector<std::uint64_t> words_;
-    std::vector<std::uint32_t> sources_;  // row keys: block x n_gids + source
-    std::vector<std::uint64_t> counts_;   // per row
+    std::vector<std::uint64_t> counts_;   // pass 1: per row (shifted by one); then the rows' first words
+    std::vector<std::uint64_t> next_;     // pass 2: where each row's next word goes
+    std::vector<std::uint64_t> staged_words_;  // added, not yet in their rows
+    std::vector<std::uint32_t> staged_rows_;
+    std::vector<std::uint64_t> grouped_;       // flush_staged(): staged words grouped by row
+    std::vector<std::uint32_t> staged_end_;    // flush_staged(): per row, end of its group
     std::vector<std::uint32_t> block_flat_begin_;
     std::size_t n_gids_;
+    std::size_t n_added_ = 0;
+    bool allocated_ = false;
     int threads_ = 1;  // one per thread block: they sort in finish()
     std::unordered_map<KindKey, std::uint32_t, KindHash> kinds_;
     KindKey last_key_{~std::uint64_t{0}, 0xff};  // consecutive edges mostly share a type

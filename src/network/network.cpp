@@ -481,6 +481,7 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     const auto& n_has = block.present.at("nsyns");
     const auto& d_h5 = block.values.at("delay");
     const auto& d_has = block.present.at("delay");
+    const double steps_per_ms = grid.steps_per_ms();
     for (std::size_t i = 0; i < block.size(); ++i) {
         const std::size_t e = block.first_row + i;
         const auto t = tgt.rows.row_of(block.target_ids[i]);
@@ -522,7 +523,7 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         // h5, else CSV, else the synapse JSON, else NEST's default of 1 ms.
         const double delay_ms = d_has[i] ? d_h5[i] : type.delay.value_or(type.json_delay.value_or(1.0));
         if (!std::isfinite(delay_ms)) throw input_error(where + row_label() + ": delay is " + fmt_double(delay_ms));
-        const Step d = grid.delay_to_steps(delay_ms);
+        const Step d = TimeGrid::delay_to_steps(delay_ms, steps_per_ms);
         if (d < 1)
             throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
                               fmt_double(grid.dt_ms) + " ms");
@@ -710,6 +711,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         const Population* src;
         const Population* tgt;
         std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+        bool all_local;  // every target of the population is on this rank
     };
     std::vector<Plan> plans;
     std::uint64_t rows_to_read = 0;
@@ -732,24 +734,52 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 if (auto indexed = reader.target_ranges(local_node_ids)) ranges = std::move(*indexed);
             }
             for (const auto& [begin, end] : ranges) rows_to_read += end - begin;
-            plans.push_back({&files, std::move(reader), src, tgt, std::move(ranges)});
+            plans.push_back({&files, std::move(reader), src, tgt, std::move(ranges), all_local});
         }
     }
 
     {
-        // 12 bytes per synapse while building (the word and the source), the
-        // row index and per-source counts, and the input ring buffer with its
-        // fewest slots (the delays are not known yet: checked again below).
+        // 8 bytes per synapse, the row index and the rows' write positions,
+        // and the input ring buffer with its fewest slots (the delays are not
+        // known yet: checked again below).
         const std::uint64_t ring = 2 * spike_channels(net) * net.n_neurons() * sizeof(double);
-        const std::uint64_t needed = 12 * rows_to_read + 16 * static_cast<std::uint64_t>(net.n_gids()) + ring;
+        const std::uint64_t n_rows = static_cast<std::uint64_t>(net.n_gids()) * std::max<std::size_t>(1, net.n_blocks());
+        const std::uint64_t needed = 8 * rows_to_read + 16 * n_rows + ring;
         check_memory(cfg, needed,
-                     "the connectivity (" + std::to_string(rows_to_read) + " edge rows x 12 bytes while building, " +
+                     "the connectivity (" + std::to_string(rows_to_read) + " edge rows x 8 bytes, " +
                          "plus input buffers of at least " + fmt_bytes(static_cast<double>(ring)) + ")");
     }
 
     ComponentCache components;
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons(), net.block_flat_begin);
-    synapses.reserve(rows_to_read);
+    // Pass 1: the size of every row, from the node ids alone, so that pass 2
+    // writes each synapse into its row's final place (no sort by source).
+    // Rows that pass 2 will reject are skipped here: add_block names them.
+    for (const auto& plan : plans) {
+        const bool source_is_enough = plan.all_local && synapses.n_blocks() == 1;
+        for (const auto& [begin, end] : plan.ranges) {
+            for (std::uint64_t first = begin; first < end; first += kChunkRows) {
+                const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));
+                const auto sources = plan.reader.source_ids(static_cast<std::size_t>(first), count);
+                const auto targets = source_is_enough ? std::vector<std::uint64_t>{}
+                                                      : plan.reader.target_ids(static_cast<std::size_t>(first), count);
+                for (std::size_t i = 0; i < count; ++i) {
+                    const auto s = plan.src->rows.row_of(sources[i]);
+                    if (!s) continue;
+                    std::uint32_t flat = 0;
+                    if (!source_is_enough) {
+                        const auto t = plan.tgt->rows.row_of(targets[i]);
+                        if (!t) continue;
+                        const NeuronLocation& loc = net.location[plan.tgt->gid_of_row(*t)];
+                        if (loc.group < 0) continue;
+                        flat = loc.flat;
+                    }
+                    synapses.count(plan.src->gid_of_row(*s), flat);
+                }
+            }
+        }
+    }
+    synapses.allocate();
     std::vector<PendingPlastic> plastic;
     const std::vector<std::string> core_attributes{"syn_weight", "nsyns", "delay"};
     const config::EdgeFiles* types_of = nullptr;

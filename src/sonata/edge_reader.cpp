@@ -103,6 +103,10 @@ std::vector<std::uint64_t> EdgeReader::target_ids(std::size_t begin, std::size_t
     return impl_->target.read_uint64(begin, count);
 }
 
+std::vector<std::uint64_t> EdgeReader::source_ids(std::size_t begin, std::size_t count) const {
+    return impl_->source.read_uint64(begin, count);
+}
+
 std::optional<std::vector<std::pair<std::uint64_t, std::uint64_t>>> EdgeReader::target_ranges(
     const std::vector<std::uint64_t>& target_node_ids) const {
     if (!impl_->target_index) return std::nullopt;

@@ -132,6 +132,8 @@ public:
 
     // target_node_id of rows [begin, begin + count).
     std::vector<std::uint64_t> target_ids(std::size_t begin, std::size_t count) const;
+    // source_node_id of rows [begin, begin + count).
+    std::vector<std::uint64_t> source_ids(std::size_t begin, std::size_t count) const;
 
     // Row ranges [begin, end), ascending and merged, holding every edge whose
     // target node id is in `target_node_ids` (sorted), taken from

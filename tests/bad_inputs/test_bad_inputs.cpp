@@ -736,10 +736,10 @@ std::vector<Case> make_cases() {
     add("MemoryLimitConnectivity",
         [](Ctx& c) {
             c.env = "POINTSIM_MEMORY_LIMIT_BYTES=1000";
-            // 12 bytes per edge row while building: every row of both edge files.
+            // 8 bytes per edge row: every row of both edge files.
             const std::size_t rows = length_of(c.net("cortex_cortex_edges.h5"), "/edges/cortex_to_cortex/edge_type_id") +
                                      length_of(c.net("thalamus_cortex_edges.h5"), "/edges/thalamus_to_cortex/edge_type_id");
-            c.mentions.push_back("the connectivity (" + std::to_string(rows) + " edge rows x 12 bytes");
+            c.mentions.push_back("the connectivity (" + std::to_string(rows) + " edge rows x 8 bytes");
         },
         4, {"bad.json", "networks.edges", "needs about", "but only 1.0 kB of memory are available",
             "POINTSIM_MEMORY_LIMIT_BYTES = 1000", "use more MPI ranks"});
