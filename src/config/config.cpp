@@ -402,10 +402,11 @@ RunParams read_run(const Reader& in) {
 
     // "duration" wins over "tstop" (BMTK PointSimulator.from_config).
     const char* key = Reader::member(*run, "duration") ? "duration" : "tstop";
-    if (auto t = in.number(*run, key, std::string("run.") + key)) {
-        if (*t < 0) in.fail(std::string("run.") + key, "must not be negative, got " + shown(run->at(key)));
-        p.tstop = *t;
-    }
+    // SONATA requires it; running 0 ms instead would replace the outputs with empty ones.
+    const auto t = in.number(*run, key, std::string("run.") + key);
+    if (!t) in.fail("run.tstop", "is missing (required: the simulated time in ms, or run.duration)");
+    if (*t < 0) in.fail(std::string("run.") + key, "must not be negative, got " + shown(run->at(key)));
+    p.tstop = *t;
     if (auto n = in.number(*run, "n_thread", "run.n_thread")) {
         if (!(*n >= 1 && *n <= 4096 && *n == std::floor(*n)))
             in.fail("run.n_thread", "must be a whole number of threads from 1 to 4096, got " + shown(run->at("n_thread")));

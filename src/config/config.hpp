@@ -29,7 +29,7 @@ struct EdgeFiles {
 };
 
 struct RunParams {
-    double tstop = 0.0;  // "duration" wins over "tstop" (BMTK); 0 if both are absent
+    double tstop = 0.0;  // "duration" wins over "tstop" (BMTK); one of them is required
     double dt = 0.0;     // required
     std::optional<int> n_thread;  // threads per process (BMTK's run.n_thread), a whole number >= 1
 };

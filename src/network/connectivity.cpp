@@ -88,16 +88,27 @@ void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int ch
     KindKey key{0, static_cast<std::uint8_t>(channel)};
     std::memcpy(&key.weight_bits, &weight, sizeof weight);
     if (!(key == last_key_)) {
-        auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
-        if (inserted) {
-            if (c_.kind_weight.size() > c_.kind_mask)
-                throw input_error("more than " + std::to_string(c_.kind_mask + 1) +
-                                  " distinct synaptic weights on one process; run on more MPI ranks");
-            c_.kind_weight.push_back(weight);
-            c_.kind_channel.push_back(static_cast<std::uint8_t>(channel));
+        // A few recent kinds in a direct-mapped cache before the hash map:
+        // per-edge nsyns or weights make consecutive edges alternate between
+        // a handful of kinds.
+        // (Fibonacci hashing: the high bits of the product mix every bit of the weight.)
+        const std::uint64_t mixed = (key.weight_bits ^ key.channel) * 0x9E3779B97F4A7C15ull;
+        RecentKind& recent = recent_kinds_[mixed >> 58];
+        if (recent.key == key) {
+            last_kind_ = recent.kind;
+        } else {
+            auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
+            if (inserted) {
+                if (c_.kind_weight.size() > c_.kind_mask)
+                    throw input_error("more than " + std::to_string(c_.kind_mask + 1) +
+                                      " distinct synaptic weights on one process; run on more MPI ranks");
+                c_.kind_weight.push_back(weight);
+                c_.kind_channel.push_back(static_cast<std::uint8_t>(channel));
+            }
+            last_kind_ = it->second;
+            recent = {key, last_kind_};
         }
         last_key_ = key;
-        last_kind_ = it->second;
     }
     if (!allocated_) throw std::logic_error("ConnectivityBuilder::add before allocate()");
     staged_rows_.push_back(static_cast<std::uint32_t>(row_of(source, target)));
@@ -205,6 +216,7 @@ Connectivity ConnectivityBuilder::finish() {
     c_.kind_channel = std::move(channels);
     kinds_.clear();
     last_key_ = KindKey{~std::uint64_t{0}, 0xff};
+    recent_kinds_.fill(RecentKind{});
 
     if (n_added_ != words_.size()) close_up_rows();
     std::vector<std::uint64_t>().swap(next_);

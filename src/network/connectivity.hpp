@@ -7,6 +7,7 @@
 // weights are added to a target is canonical (by delay, then weight value),
 // so it is the same whatever the partition over ranks. A "kind" is one
 // distinct (weight, channel) pair; weights stay exact doubles, stored once.
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -98,6 +99,11 @@ private:
     int threads_ = 1;  // one per thread block: they sort in finish()
     std::unordered_map<KindKey, std::uint32_t, KindHash> kinds_;
     KindKey last_key_{~std::uint64_t{0}, 0xff};  // consecutive edges mostly share a type
+    struct RecentKind {
+        KindKey key{~std::uint64_t{0}, 0xff};  // no weight has these bits with this channel
+        std::uint32_t kind = 0;
+    };
+    std::array<RecentKind, 64> recent_kinds_{};  // indexed by 6 bits of a hash
     std::uint32_t last_kind_ = 0;
     Step min_delay_, max_delay_ = 1;
 };

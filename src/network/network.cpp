@@ -482,6 +482,8 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     const auto& d_h5 = block.values.at("delay");
     const auto& d_has = block.present.at("delay");
     const double steps_per_ms = grid.steps_per_ms();
+    const EdgeType* last_type = nullptr;  // std::map: the pointer stays valid as types are added
+    std::int64_t last_type_id = 0;
     for (std::size_t i = 0; i < block.size(); ++i) {
         const std::size_t e = block.first_row + i;
         const auto t = tgt.rows.row_of(block.target_ids[i]);
@@ -496,14 +498,18 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             throw input_error(where + "/source_node_id" + row_label() + " = " + std::to_string(block.source_ids[i]) +
                               " is not a node of population '" + src.name + "'");
         const std::int64_t type_id = block.edge_type_ids[i];
-        auto et = ctx.edge_types.find(type_id);
-        if (et == ctx.edge_types.end()) {
-            if (!ctx.types.has_type(type_id))
-                throw input_error(where + "/edge_type_id" + row_label() + " = " + std::to_string(type_id) + " is not in " +
-                                  ctx.files.edge_types_file.string());
-            et = ctx.edge_types.emplace(type_id, resolve_edge_type(cfg, ctx.types, type_id, ctx.components)).first;
+        if (!last_type || type_id != last_type_id) {  // edges of one type mostly come together
+            auto et = ctx.edge_types.find(type_id);
+            if (et == ctx.edge_types.end()) {
+                if (!ctx.types.has_type(type_id))
+                    throw input_error(where + "/edge_type_id" + row_label() + " = " + std::to_string(type_id) + " is not in " +
+                                      ctx.files.edge_types_file.string());
+                et = ctx.edge_types.emplace(type_id, resolve_edge_type(cfg, ctx.types, type_id, ctx.components)).first;
+            }
+            last_type = &et->second;
+            last_type_id = type_id;
         }
-        const EdgeType& type = et->second;
+        const EdgeType& type = *last_type;
         // BMTK PointEdgeAdaptor: weight = syn_weight x nsyns, h5 before CSV, nsyns defaults to 1.
         const std::optional<double> syn_weight = w_has[i] ? std::optional<double>(w_h5[i]) : type.syn_weight;
         if (!syn_weight)

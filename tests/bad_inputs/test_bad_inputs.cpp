@@ -347,6 +347,9 @@ std::vector<Case> make_cases() {
     // ================================================ config JSON: missing required keys (3)
     add("MissingRunDt", config_edit([](OJson& j) { j["run"].erase("dt"); }), 3, {"bad.json", "run.dt", "missing"});
     add("MissingRunSection", config_edit([](OJson& j) { j.erase("run"); }), 3, {"bad.json", "run.dt", "missing"});
+    // Without tstop (or duration) a run would simulate 0 ms and replace the outputs.
+    add("MissingRunTstop", config_edit([](OJson& j) { j["run"].erase("tstop"); }), 3,
+        {"bad.json", "run.tstop is missing", "run.duration"});
     add("MissingNetworksNodes", circuit_edit([](OJson& j) { j["networks"].erase("nodes"); }), 3,
         {"config.circuit.json", "networks.nodes", "missing or empty"});
     add("MissingNodeTypesFile", circuit_edit([](OJson& j) { j["networks"]["nodes"][1].erase("node_types_file"); }), 3,

@@ -205,7 +205,7 @@ TEST_F(ConfigTest, NetworkAndSimulationSplitAndChildWins) {
         "manifest": {"$BASE": "${configdir}"},
         "network": "circuit/circuit_config.json",
         "simulation": "$BASE/sim/simulation_config.json",
-        "run": {"dt": 1.0},
+        "run": {"dt": 1.0, "tstop": 10},
         "conditions": {"celsius": 34.0}
     })");
     Json doc = resolve_file(root);
@@ -235,7 +235,7 @@ TEST_F(ConfigTest, NetworkAndSimulationSplitAndChildWins) {
 
 TEST_F(ConfigTest, NestedIncludeFromSimulationFile) {
     write("sub/circuit.json", R"({"networks": {"nodes": [{"nodes_file": "a.h5", "node_types_file": "a.csv"}]}})");
-    auto sim = write("sub/simulation.json", R"({"network": "circuit.json", "run": {"dt": 0.1}})");
+    auto sim = write("sub/simulation.json", R"({"network": "circuit.json", "run": {"dt": 0.1, "tstop": 10}})");
     SimulationConfig cfg = load(sim);
     EXPECT_EQ(cfg.nodes.at(0).nodes_file, p("sub/a.h5"));
 }
@@ -244,7 +244,7 @@ TEST_F(ConfigTest, ErrorsNameTheFileThatHoldsTheKey) {
     auto circuit = write("net/circuit.json",
                          R"({"networks": {"nodes": [{"nodes_file": "a.h5", "node_types_file": "a.csv"},
                                                    {"nodes_file": "b.h5"}]}})");
-    auto root = write("config.json", R"({"network": "net/circuit.json", "run": {"dt": 0.1}})");
+    auto root = write("config.json", R"({"network": "net/circuit.json", "run": {"dt": 0.1, "tstop": 10}})");
     std::string msg = error_of([&] { load(root); });
     EXPECT_EQ(msg, circuit.string() + ": networks.nodes[1].node_types_file is missing (required)");
 }
@@ -349,9 +349,17 @@ TEST_F(ConfigTest, DurationWinsOverTstop) {
     EXPECT_EQ(load(both).run.tstop, 20.0);
     auto tstop = write("tstop.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 10}})");
     EXPECT_EQ(load(tstop).run.tstop, 10.0);
+}
+
+TEST_F(ConfigTest, TstopOrDurationIsRequired) {
+    // SONATA requires it; without it a run would simulate 0 ms and replace the outputs with empty ones.
     auto neither = write("neither.json", "{" + kNetworks + R"(, "run": {"dt": 0.1}})");
-    EXPECT_EQ(load(neither).run.tstop, 0.0);
-    EXPECT_EQ(load(neither).run.dt, 0.1);
+    EXPECT_EQ(error_of([&] { load(neither); }),
+              neither.string() + ": run.tstop is missing (required: the simulated time in ms, or run.duration)");
+    auto zero = write("zero.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 0}})");
+    EXPECT_EQ(load(zero).run.tstop, 0.0);  // given, so allowed (nothing to simulate)
+    auto negative = write("neg.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "duration": -1}})");
+    EXPECT_HAS(error_of([&] { load(negative); }), "run.duration must not be negative");
 }
 
 TEST_F(ConfigTest, DtIsRequiredAndTyped) {
@@ -370,35 +378,35 @@ TEST_F(ConfigTest, DtIsRequiredAndTyped) {
 }
 
 TEST_F(ConfigTest, NThreadIsAWholeNumberOfThreads) {
-    auto none = write("none.json", "{" + kNetworks + R"(, "run": {"dt": 0.1}})");
+    auto none = write("none.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 10}})");
     EXPECT_FALSE(load(none).run.n_thread.has_value());
-    auto four = write("four.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "n_thread": 4}})");
+    auto four = write("four.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 10, "n_thread": 4}})");
     EXPECT_EQ(load(four).run.n_thread, 4);
     for (const char* bad : {"0", "-2", "1.5", "5000"}) {
-        auto f = write("bad.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "n_thread": )" + bad + "}}");
+        auto f = write("bad.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 10, "n_thread": )" + bad + "}}");
         EXPECT_EQ(error_of([&] { load(f); }),
                   f.string() + ": run.n_thread must be a whole number of threads from 1 to 4096, got " + bad);
     }
-    auto text = write("t.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "n_thread": "2"}})");
+    auto text = write("t.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 10, "n_thread": "2"}})");
     EXPECT_EQ(error_of([&] { load(text); }), text.string() + ": run.n_thread must be a number, got \"2\"");
 }
 
 TEST_F(ConfigTest, NetworksRequired) {
-    auto none = write("none.json", R"({"run": {"dt": 0.1}})");
+    auto none = write("none.json", R"({"run": {"dt": 0.1, "tstop": 10}})");
     std::string msg = error_of([&] { load(none); });
     EXPECT_EQ(msg.rfind(none.string() + ": ", 0), 0u) << msg;
     EXPECT_HAS(msg, "could not find any network files");
-    auto empty = write("empty.json", R"({"run": {"dt": 0.1}, "networks": {"nodes": []}})");
+    auto empty = write("empty.json", R"({"run": {"dt": 0.1, "tstop": 10}, "networks": {"nodes": []}})");
     EXPECT_HAS(error_of([&] { load(empty); }), "could not find any network files");
-    auto not_list = write("nl.json", R"({"run": {"dt": 0.1}, "networks": {"nodes": {"a": 1}}})");
+    auto not_list = write("nl.json", R"({"run": {"dt": 0.1, "tstop": 10}, "networks": {"nodes": {"a": 1}}})");
     EXPECT_HAS(error_of([&] { load(not_list); }), "networks.nodes must be a list, got {\"a\":1}");
-    auto bad_file = write("bf.json", R"({"run": {"dt": 0.1},
+    auto bad_file = write("bf.json", R"({"run": {"dt": 0.1, "tstop": 10},
         "networks": {"nodes": [{"nodes_file": 5, "node_types_file": "x"}]}})");
     EXPECT_HAS(error_of([&] { load(bad_file); }), "networks.nodes[0].nodes_file must be a string, got 5");
 }
 
 TEST_F(ConfigTest, DisabledEdgesAreKept) {
-    auto cfg = write("c.json", R"({"run": {"dt": 0.1}, "networks": {
+    auto cfg = write("c.json", R"({"run": {"dt": 0.1, "tstop": 10}, "networks": {
         "nodes": [{"nodes_file": "n.h5", "node_types_file": "n.csv"}],
         "edges": [{"edges_file": "a.h5", "edge_types_file": "a.csv", "enabled": false},
                   {"edges_file": "b.h5", "edge_types_file": "b.csv", "enabled": true},
@@ -410,7 +418,7 @@ TEST_F(ConfigTest, DisabledEdgesAreKept) {
     EXPECT_TRUE(c.edges[2].enabled);
     EXPECT_EQ(c.edges[1].edges_file, p("b.h5"));
 
-    auto missing = write("m.json", R"({"run": {"dt": 0.1}, "networks": {
+    auto missing = write("m.json", R"({"run": {"dt": 0.1, "tstop": 10}, "networks": {
         "nodes": [{"nodes_file": "n.h5", "node_types_file": "n.csv"}], "edges": [{"edges_file": "a.h5"}]}})");
     EXPECT_HAS(error_of([&] { load(missing); }), "networks.edges[0].edge_types_file is missing (required)");
 }
@@ -510,11 +518,11 @@ TEST_F(ConfigTest, OutputDefaults) {
 }
 
 TEST_F(ConfigTest, OverwriteOutputDirInOutputOrRun) {
-    auto in_run = write("r.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "overwrite_output_dir": false}})");
+    auto in_run = write("r.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 10, "overwrite_output_dir": false}})");
     EXPECT_FALSE(load(in_run).output.overwrite_output_dir);
     auto in_output = write_config(R"("output": {"overwrite_output_dir": false})");
     EXPECT_FALSE(load(in_output).output.overwrite_output_dir);
-    auto both = write("b.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "overwrite_output_dir": false},
+    auto both = write("b.json", "{" + kNetworks + R"(, "run": {"dt": 0.1, "tstop": 10, "overwrite_output_dir": false},
                                                      "output": {"overwrite_output_dir": true}})");
     EXPECT_TRUE(load(both).output.overwrite_output_dir);
     auto bad = write_config(R"("output": {"overwrite_output_dir": "yes"})");
