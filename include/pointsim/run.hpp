@@ -20,6 +20,9 @@ struct RunOptions {
     bool show_progress = true;                          // progress bar when stderr is a terminal
     bool collect_synapse_state = false;                 // fill RunSummary::synapses
     std::optional<int> threads = std::nullopt;          // per process; overrides run.n_thread (default 1)
+    // Most neurons in one thread block (network::thread_blocks); 0: the
+    // default. Tests set it small to run many blocks on few threads.
+    std::size_t max_block_neurons = 0;
 };
 
 // The state of one synapse model with state (stdp_synapse, tsodyks2_synapse,

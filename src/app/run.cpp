@@ -252,9 +252,15 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     std::vector<fs::path> outputs;
     const fs::path config_copy_name = cfg.config_path.filename();
     phase(comm, [&] {
-        network::create_neuron_groups(cfg, grid, net, bounds[static_cast<std::size_t>(comm.rank())],
-                                      bounds[static_cast<std::size_t>(comm.rank()) + 1], static_cast<std::size_t>(threads),
-                                      incoming);
+        const network::Gid begin = bounds[static_cast<std::size_t>(comm.rank())];
+        const network::Gid end = bounds[static_cast<std::size_t>(comm.rank()) + 1];
+        const auto n_local = static_cast<std::size_t>(std::count(net.simulated.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                                 net.simulated.begin() + static_cast<std::ptrdiff_t>(end), true));
+        const std::size_t most = options.max_block_neurons ? options.max_block_neurons : network::kMaxBlockNeurons;
+        const std::size_t blocks = network::thread_blocks(n_local, threads, most);
+        if (blocks != static_cast<std::size_t>(threads))
+            log->info("Thread blocks: {} per process (at most {} neurons each, for the cache)", blocks, most);
+        network::create_neuron_groups(cfg, grid, net, begin, end, blocks, incoming);
         network::read_edges(cfg, grid, net);
         summary.edges_seconds = lap();
         for (const auto& p : net.populations)

@@ -704,6 +704,13 @@ std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>&
     return bounds;
 }
 
+std::size_t thread_blocks(std::size_t n_local_neurons, int threads, std::size_t max_block_neurons) {
+    const auto t = static_cast<std::size_t>(std::max(1, threads));
+    const std::size_t most = std::max<std::size_t>(1, max_block_neurons);
+    const std::size_t per_thread = (n_local_neurons + t - 1) / t;
+    return t * std::max<std::size_t>(1, (per_thread + most - 1) / most);
+}
+
 std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, int n_ranks) {
     return partition(net, incoming, static_cast<std::size_t>(n_ranks), 0, net.n_gids());
 }

@@ -115,6 +115,16 @@ std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>&
 std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>& incoming, std::size_t n_parts, Gid begin,
                            Gid end);
 
+// How many thread blocks a process with `n_local_neurons` and `threads`
+// threads uses: one per thread, or more (a multiple of the threads) so that
+// no block has more than kMaxBlockNeurons neurons. A block's neurons then
+// take at most 256 KiB of each ring-buffer slot per spike channel, and the
+// random writes of delivery stay in the core's cache (docs/performance.md:
+// at 100,000 neurons 4 blocks simulate 1.5-2x faster than 1; at 20,000 more
+// blocks are slower, as each walks every spike).
+inline constexpr std::size_t kMaxBlockNeurons = 32768;
+std::size_t thread_blocks(std::size_t n_local_neurons, int threads, std::size_t max_block_neurons = kMaxBlockNeurons);
+
 // 4. Neuron groups for the simulated gids in [begin, end), split into
 //    n_blocks thread blocks of contiguous gids (partition() over the range;
 //    `incoming` as there). Flat indices run block by block, within a block

@@ -25,9 +25,13 @@ const fs::path kExamples = POINTSIM_EXAMPLES_DIR;
 struct Case {
     std::string config;  // under examples/
     int threads;
+    std::size_t max_block_neurons = 0;  // > 0: more blocks than threads (RunOptions::max_block_neurons)
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) { return os << c.config << " x" << c.threads; }
+std::ostream& operator<<(std::ostream& os, const Case& c) {
+    return os << c.config << " x" << c.threads << (c.max_block_neurons ? " blocks of " : "")
+              << (c.max_block_neurons ? std::to_string(c.max_block_neurons) : "");
+}
 
 class ThreadsGiveTheSameOutputs : public ::testing::TestWithParam<Case> {
 protected:
@@ -52,6 +56,7 @@ TEST_P(ThreadsGiveTheSameOutputs, ByteForByte) {
     pointsim::RunOptions many = one;
     many.output_dir = dir_ / "many";
     many.threads = c.threads;
+    many.max_block_neurons = c.max_block_neurons;
     const auto a = pointsim::run(one);
     const auto b = pointsim::run(many);
     ASSERT_GT(a.n_spikes, 0u);
@@ -67,8 +72,12 @@ TEST_P(ThreadsGiveTheSameOutputs, ByteForByte) {
     }
     EXPECT_GE(compared, 2u);  // at least the spikes in h5 and csv
     // The log says what was used.
-    EXPECT_NE(pointsim::testing_files::read_text(dir_ / "many" / "log.txt").find("x " + std::to_string(c.threads) + " threads (--threads)"),
+    const std::string log = pointsim::testing_files::read_text(dir_ / "many" / "log.txt");
+    EXPECT_NE(log.find("x " + std::to_string(c.threads) + (c.threads == 1 ? " thread" : " threads") + " (--threads)"),
               std::string::npos);
+    if (c.max_block_neurons) {
+        EXPECT_NE(log.find("neurons each, for the cache"), std::string::npos) << "no 'Thread blocks' line";
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, ThreadsGiveTheSameOutputs,
@@ -77,6 +86,12 @@ INSTANTIATE_TEST_SUITE_P(Examples, ThreadsGiveTheSameOutputs,
                                            Case{"point_stdp/config.simulation_virtual.json", 2},
                                            Case{"point_120cells/config.simulation.json", 4},
                                            Case{"point_iclamp_nwb/config.simulation_iclamp.nwb.json", 2},
-                                           Case{"sonata_300/simulation_config.json", 3}));
+                                           Case{"sonata_300/simulation_config.json", 3},
+                                           // More thread blocks than threads (large networks get them
+                                           // for the cache): one thread walking 11 blocks, two walking a
+                                           // block per neuron, two walking 3 blocks each.
+                                           Case{"tutorial_ch05/config.json", 1, 37},
+                                           Case{"point_stdp/config.simulation_virtual.json", 2, 1},
+                                           Case{"point_120cells/config.simulation.json", 2, 25}));
 
 }  // namespace

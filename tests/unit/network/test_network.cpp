@@ -840,4 +840,21 @@ TEST_F(CircuitTest, NodeSetNumericOperatorsOnNodeTypesCsv) {
     EXPECT_EQ(resolve(Json{{"depth", 300}}), (std::vector<Gid>{3}));
 }
 
+TEST(ThreadBlocksTest, OneBlockPerThreadUntilABlockWouldHoldTooManyNeurons) {
+    using pointsim::network::kMaxBlockNeurons;
+    using pointsim::network::thread_blocks;
+    EXPECT_EQ(thread_blocks(20000, 1), 1u);   // the 20,000-neuron benchmark: one block
+    EXPECT_EQ(thread_blocks(20000, 2), 2u);
+    EXPECT_EQ(thread_blocks(kMaxBlockNeurons, 1), 1u);
+    EXPECT_EQ(thread_blocks(kMaxBlockNeurons + 1, 1), 2u);
+    EXPECT_EQ(thread_blocks(100000, 1), 4u);  // 25,000 each
+    EXPECT_EQ(thread_blocks(100000, 2), 4u);  // a multiple of the threads: 2 each
+    EXPECT_EQ(thread_blocks(100000, 3), 6u);
+    EXPECT_EQ(thread_blocks(230000, 1), 8u);  // the V1 benchmark
+    EXPECT_EQ(thread_blocks(0, 3), 3u);       // a rank without neurons still has its threads' blocks
+    EXPECT_EQ(thread_blocks(10, 4), 4u);
+    EXPECT_EQ(thread_blocks(400, 1, 37), 11u);
+    EXPECT_EQ(thread_blocks(400, 1, 0), 400u);  // 0 counts as 1
+}
+
 }  // namespace
