@@ -179,32 +179,9 @@ fail_run() {  # N K RANKS MESSAGE: record the failure, write what we have, stop
   exit 1
 }
 
-# Parses log.txt's Summary block into shell variables (s_<name>).
+# Parses log.txt's Summary block into shell variables s_<name> (bench/summary.awk).
 parse_log() {
-  local log=$1
-  eval "$(awk '
-    function num(s) { gsub(/[^0-9.eE+-]/, "", s); return s }
-    /\[info\] Edges: [0-9]+ synapses/ { s = $0; sub(/.*Edges: /, "", s); sub(/ .*/, "", s); print "s_synapses=" s }
-    /\[info\] Summary \(/ { insum = 1; next }
-    insum {
-      line = $0; sub(/^.*\[info\] +/, "", line)
-      n = split(line, f, /  +/)
-      if (f[1] == "config") print "s_config=" num(f[2])
-      else if (f[1] == "read nodes") print "s_nodes=" num(f[2])
-      else if (f[1] == "partition") print "s_partition=" num(f[2])
-      else if (f[1] == "read edges, connectivity") print "s_edges=" num(f[2])
-      else if (f[1] == "neurons, inputs, reports") print "s_inputs=" num(f[2])
-      else if (f[1] == "simulate") {
-        print "s_simulate=" num(f[2])
-        ev = f[3]; sub(/^\(/, "", ev); sub(/ synaptic.*/, "", ev); print "s_events=" ev
-        up = f[3]; sub(/.*, /, "", up); sub(/ neuron.*/, "", up); print "s_updates=" up
-      }
-      else if (f[1] == "write") print "s_write=" num(f[2])
-      else if (f[1] == "peak memory") { m = f[2]; sub(/ MB.*/, "", m); print "s_peak_mb=" m }
-      else if (f[1] ~ /^spikes /) { spk += f[2] }
-    }
-    END { print "s_spikes=" spk + 0 }
-  ' "$log")"
+  eval "$(awk -f "$here/summary.awk" "$1")"
 }
 
 

@@ -154,31 +154,9 @@ built_v1=$(printf '%s\n' "$build_line" | sed -n 's/.* V1 \([0-9]*\) nodes;.*/\1/
 net_bytes=$(du -sb "$scratch/network" | awk '{ print $1 }')
 
 # --- runs ----------------------------------------------------------------------------
-# Parses log.txt's Summary block into variables s_<name>.
+# Parses log.txt's Summary block into variables s_<name> (bench/summary.awk).
 parse_log() {
-  eval "$(awk '
-    function num(s) { gsub(/[^0-9.eE+-]/, "", s); return s }
-    /\[info\] Edges: [0-9]+ synapses/ { s = $0; sub(/.*Edges: /, "", s); sub(/ .*/, "", s); print "s_synapses=" s }
-    /\[info\] Run: tstop [0-9.]+ ms/ { s = $0; sub(/.*Run: tstop /, "", s); sub(/ .*/, "", s); print "s_tstop=" s }
-    /\[info\] Population V1: [0-9]+ simulated/ { s = $0; sub(/.*Population V1: /, "", s); sub(/ .*/, "", s); print "s_v1=" s }
-    /\[info\] Summary \(/ { insum = 1; next }
-    insum {
-      line = $0; sub(/^.*\[info\] +/, "", line)
-      split(line, f, /  +/)
-      if (f[1] == "config") print "s_config=" num(f[2])
-      else if (f[1] == "read nodes") print "s_nodes=" num(f[2])
-      else if (f[1] == "partition") print "s_partition=" num(f[2])
-      else if (f[1] == "read edges, connectivity") print "s_edges=" num(f[2])
-      else if (f[1] == "neurons, inputs, reports") print "s_inputs=" num(f[2])
-      else if (f[1] == "simulate") {
-        print "s_simulate=" num(f[2])
-        ev = f[3]; sub(/^\(/, "", ev); sub(/ synaptic.*/, "", ev); print "s_events=" ev
-        up = f[3]; sub(/.*, /, "", up); sub(/ neuron.*/, "", up); print "s_updates=" up
-      }
-      else if (f[1] == "write") print "s_write=" num(f[2])
-      else if (f[1] == "peak memory") { m = f[2]; sub(/ MB.*/, "", m); print "s_peak_mb=" m }
-      else if (f[1] == "spikes V1") print "s_spikes=" num(f[2])
-    }' "$1")"
+  eval "$(awk -v population=V1 -f "$here/../summary.awk" "$1")"
 }
 
 rows=() phase_rows=() first_spikes="" identical="yes"
@@ -196,7 +174,7 @@ for np in "${runs[@]}"; do
   /usr/bin/time -v -o "$scratch/run_np$np.time" "${cmd[@]}" > "$scratch/run_np$np.out" 2> "$scratch/run_np$np.err" || {
     echo "run.sh: the run on $np process(es) failed:" >&2; tail -n 20 "$scratch/run_np$np.err" >&2; exit 1; }
   stat1=$(head -n 1 /proc/stat)
-  s_synapses="" s_v1="" s_config="" s_nodes="" s_partition="" s_edges="" s_inputs="" s_simulate="" s_events="" s_updates=""
+  s_synapses="" s_population_nodes="" s_config="" s_nodes="" s_partition="" s_edges="" s_inputs="" s_simulate="" s_events="" s_updates=""
   s_write="" s_peak_mb="" s_spikes="" s_tstop=""
   parse_log "$od/log.txt"
   [ -n "$s_simulate" ] && [ -n "$s_peak_mb" ] && [ -n "$s_spikes" ] ||
@@ -205,7 +183,7 @@ for np in "${runs[@]}"; do
   rss=$(time_field "$scratch/run_np$np.time" rss)
   others=$(others_percent "$stat0" "$stat1" "$wall" "$(time_field "$scratch/run_np$np.time" user)" "$(time_field "$scratch/run_np$np.time" sys)")
   read -r load rate <<< "$(awk -v c="$s_config" -v n="$s_nodes" -v p="${s_partition:-0}" -v e="$s_edges" -v i="$s_inputs" \
-    -v spk="$s_spikes" -v v1="$s_v1" -v t="$s_tstop" 'BEGIN { printf "%.2f %.2f", c + n + p + e + i, spk / v1 / (t / 1000) }')"
+    -v spk="$s_spikes" -v v1="$s_population_nodes" -v t="$s_tstop" 'BEGIN { printf "%.2f %.2f", c + n + p + e + i, spk / v1 / (t / 1000) }')"
   # The same spikes on any number of processes (tests/mpi checks it on small circuits).
   if [ -z "$first_spikes" ]; then first_spikes="$od/spikes.h5"
   elif ! cmp -s "$first_spikes" "$od/spikes.h5"; then identical="NO"; fi
