@@ -82,6 +82,7 @@ void ConnectivityBuilder::flush_staged() {
 }
 
 void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
+    if (!allocated_) throw std::logic_error("ConnectivityBuilder::add before allocate()");
     if (delay >= (Step{1} << Connectivity::kDelayBits))
         throw input_error("a delay of " + std::to_string(delay) + " steps is longer than pointsim supports (" +
                           std::to_string((1 << Connectivity::kDelayBits) - 1) + " steps)");
@@ -110,7 +111,6 @@ void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int ch
         }
         last_key_ = key;
     }
-    if (!allocated_) throw std::logic_error("ConnectivityBuilder::add before allocate()");
     staged_rows_.push_back(static_cast<std::uint32_t>(row_of(source, target)));
     staged_words_.push_back((static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
                             (static_cast<std::uint64_t>(target) << c_.target_shift) | last_kind_);

@@ -436,6 +436,13 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
 // memory does not grow with the size of the file.
 constexpr std::size_t kChunkRows = std::size_t{1} << 18;
 
+// Calls f(first, count) for the rows [begin, end) in chunks of kChunkRows.
+template <class F>
+void for_each_chunk(std::uint64_t begin, std::uint64_t end, F&& f) {
+    for (std::uint64_t first = begin; first < end; first += kChunkRows)
+        f(static_cast<std::size_t>(first), static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first)));
+}
+
 struct EdgeFileContext {
     const config::EdgeFiles& files;
     const sonata::TypeTable& types;
@@ -667,8 +674,7 @@ std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, c
             const std::size_t n = reader.size();
             const std::size_t begin = n * static_cast<std::size_t>(rank) / static_cast<std::size_t>(n_ranks);
             const std::size_t end = n * static_cast<std::size_t>(rank + 1) / static_cast<std::size_t>(n_ranks);
-            for (std::size_t first = begin; first < end; first += kChunkRows) {
-                const std::size_t count = std::min(kChunkRows, end - first);
+            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
                 const auto ids = reader.target_ids(first, count);
                 for (std::size_t i = 0; i < count; ++i) {
                     const auto t = tgt->rows.row_of(ids[i]);
@@ -678,7 +684,7 @@ std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, c
                                           " is not a node of population '" + tgt->name + "'");
                     ++incoming[tgt->gid_of_row(*t)];
                 }
-            }
+            });
         }
     }
     return incoming;
@@ -771,11 +777,9 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     for (const auto& plan : plans) {
         const bool source_is_enough = plan.all_local && synapses.n_blocks() == 1;
         for (const auto& [begin, end] : plan.ranges) {
-            for (std::uint64_t first = begin; first < end; first += kChunkRows) {
-                const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));
-                const auto sources = plan.reader.source_ids(static_cast<std::size_t>(first), count);
-                const auto targets = source_is_enough ? std::vector<std::uint64_t>{}
-                                                      : plan.reader.target_ids(static_cast<std::size_t>(first), count);
+            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+                const auto sources = plan.reader.source_ids(first, count);
+                const auto targets = source_is_enough ? std::vector<std::uint64_t>{} : plan.reader.target_ids(first, count);
                 for (std::size_t i = 0; i < count; ++i) {
                     const auto s = plan.src->rows.row_of(sources[i]);
                     if (!s) continue;
@@ -789,7 +793,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     }
                     synapses.count(plan.src->gid_of_row(*s), flat);
                 }
-            }
+            });
         }
     }
     synapses.allocate();
@@ -809,14 +813,13 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         std::vector<std::string> attributes = core_attributes;
         for (const auto& name : plan.reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + name);
         for (const auto& [begin, end] : plan.ranges) {
-            for (std::uint64_t first = begin; first < end; first += kChunkRows) {
-                const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first));
-                const auto block = plan.reader.read(static_cast<std::size_t>(first), count, attributes);
+            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+                const auto block = plan.reader.read(first, count, attributes);
                 net.n_edge_rows_read += count;
                 const std::size_t before = synapses.size() + plastic.size();
                 add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses, plastic);
                 net.n_edges += synapses.size() + plastic.size() - before;
-            }
+            });
         }
     }
     net.connectivity = synapses.finish();
