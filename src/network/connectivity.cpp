@@ -58,18 +58,27 @@ void ConnectivityBuilder::allocate() {
 }
 
 // Writes the staged words into their rows: a stable counting sort of the
-// stage by row (it fits in cache), then one copy per row that has any.
+// stage by row (it fits in cache), then one copy per row that has any. Only
+// the rows the stage touches are visited, so a flush costs O(stage), not
+// O(rows) (blocks x gids rows can be millions).
 void ConnectivityBuilder::flush_staged() {
-    const std::size_t n_rows = next_.size();
-    staged_end_.assign(n_rows + 1, 0);
-    for (const std::uint32_t r : staged_rows_) ++staged_end_[r + 1];
-    std::partial_sum(staged_end_.begin(), staged_end_.end(), staged_end_.begin());
+    if (staged_count_.size() != next_.size()) staged_count_.assign(next_.size(), 0);  // zero between flushes
+    touched_.clear();
+    for (const std::uint32_t r : staged_rows_)
+        if (staged_count_[r]++ == 0) touched_.push_back(r);
+    // Each touched row's run in `grouped_`, in order of first appearance.
+    std::uint32_t offset = 0;
+    for (const std::uint32_t r : touched_) {
+        const std::uint32_t n = staged_count_[r];
+        staged_count_[r] = offset;  // now the row's write position in grouped_
+        offset += n;
+    }
     grouped_.resize(staged_words_.size());
-    for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped_[staged_end_[staged_rows_[i]]++] = staged_words_[i];
+    for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped_[staged_count_[staged_rows_[i]]++] = staged_words_[i];
     std::uint32_t begin = 0;
-    for (std::size_t r = 0; r < n_rows; ++r) {
-        const std::uint32_t end = staged_end_[r];
-        if (end == begin) continue;
+    for (const std::uint32_t r : touched_) {
+        const std::uint32_t end = staged_count_[r];
+        staged_count_[r] = 0;
         if (next_[r] + (end - begin) > counts_[r + 1])
             throw std::logic_error("ConnectivityBuilder::add: more synapses in row " + std::to_string(r) +
                                    " than were counted before allocate()");
@@ -195,7 +204,8 @@ Connectivity ConnectivityBuilder::finish() {
     std::vector<std::uint64_t>().swap(staged_words_);
     std::vector<std::uint32_t>().swap(staged_rows_);
     std::vector<std::uint64_t>().swap(grouped_);
-    std::vector<std::uint32_t>().swap(staged_end_);
+    std::vector<std::uint32_t>().swap(staged_count_);
+    std::vector<std::uint32_t>().swap(touched_);
     // Renumber kinds by (channel, weight) so the order within a row depends
     // on values only, not on the order in which this rank met them.
     const std::size_t n_kinds = c_.kind_weight.size();

@@ -91,7 +91,8 @@ private:
     std::vector<std::uint64_t> staged_words_;  // added, not yet in their rows
     std::vector<std::uint32_t> staged_rows_;
     std::vector<std::uint64_t> grouped_;       // flush_staged(): staged words grouped by row
-    std::vector<std::uint32_t> staged_end_;    // flush_staged(): per row, end of its group
+    std::vector<std::uint32_t> staged_count_;  // flush_staged(): per row, zero between flushes
+    std::vector<std::uint32_t> touched_;       // flush_staged(): rows of the stage, first appearance order
     std::vector<std::uint32_t> block_flat_begin_;
     std::size_t n_gids_;
     std::size_t n_added_ = 0;
