@@ -24,8 +24,6 @@ namespace pointsim::models {
 
 namespace {
 
-constexpr double kE = 2.718281828459045;  // numerics::e
-
 // NEST's Parameters_ (the same defaults in all four models; E_ex and E_in
 // exist in the conductance-based ones only) and Variables_.
 struct AeifParams {

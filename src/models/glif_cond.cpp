@@ -19,8 +19,6 @@ namespace pointsim::models {
 
 namespace {
 
-constexpr double kE = 2.718281828459045;  // numerics::e
-
 // NEST's state vector y_: V (relative to E_L), then dg and g of each port.
 constexpr std::size_t kV = 0;
 constexpr std::size_t dg_index(std::size_t port) { return 1 + 2 * port; }

@@ -13,8 +13,6 @@ namespace pointsim::models {
 
 namespace {
 
-constexpr double kE = 2.718281828459045;  // numerics::e
-
 // NEST's Parameters_ and the Variables_ of pre_run_hook (the GLIF part shared
 // with glif_cond), plus the exact propagators of the membrane and the PSCs.
 struct GlifProps : glif::Params, glif::Rates {

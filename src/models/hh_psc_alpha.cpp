@@ -20,8 +20,6 @@ namespace pointsim::models {
 
 namespace {
 
-constexpr double kE = 2.718281828459045;  // numerics::e
-
 // NEST's State_::StateVecElems.
 enum { V_M = 0, HH_M, HH_H, HH_N, DI_EXC, I_EXC, DI_INH, I_INH, STATE_VEC_SIZE };
 

@@ -16,8 +16,6 @@ namespace pointsim::models {
 
 namespace {
 
-constexpr double kE = 2.718281828459045;  // numerics::e
-
 // NEST's State_::StateVecElems.
 enum { V_M = 0, DG_EXC, G_EXC, DG_INH, G_INH, STATE_VEC_SIZE };
 

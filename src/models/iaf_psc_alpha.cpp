@@ -10,8 +10,6 @@ namespace pointsim::models {
 
 namespace {
 
-constexpr double kE = 2.718281828459045;  // numerics::e
-
 struct AlphaProps {
     // parameters (potentials relative to E_L)
     double E_L, I_e, Theta, V_reset, LowerBound;

@@ -16,8 +16,6 @@ namespace pointsim::models {
 
 namespace {
 
-constexpr double kE = 2.718281828459045;  // numerics::e
-
 // What both models share: NEST's Parameters_::set and State_::set.
 struct MultiParams {
     IafPotentials pot;

@@ -10,6 +10,9 @@
 
 namespace pointsim::models {
 
+// NEST's numerics::e, the alpha functions' normalisation (e / tau).
+inline constexpr double kE = 2.718281828459045;
+
 // A run of consecutive neurons [begin, end) that share parameter set `type`.
 // BMTK numbers nodes type by type, so a group is usually a few long runs, and
 // the vectorised update loops go run by run with the parameters hoisted.

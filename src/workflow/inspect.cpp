@@ -47,7 +47,8 @@ struct Range {
     bool empty() const { return lo > hi; }
 };
 
-config::SimulationConfig skeleton(const config::SimulationConfig& cfg) {
+// The config with its nodes only (no edges, inputs or reports).
+config::SimulationConfig nodes_only(const config::SimulationConfig& cfg) {
     config::SimulationConfig s = cfg;
     s.edges.clear();
     s.inputs.clear();
@@ -129,7 +130,7 @@ std::string inspect_config(const fs::path& path) {
             out << "    " << name << ": " << reader.source_population() << " -> " << reader.target_population() << ", "
                 << reader.size() << " edges\n";
         }
-        auto sub = skeleton(cfg);
+        auto sub = nodes_only(cfg);
         sub.edges = {entry};
         sub.reports = cfg.reports;  // weight_recorder reports rename synapse models
         net.n_edges = 0;
@@ -175,7 +176,7 @@ std::string inspect_config(const fs::path& path) {
     double input_spikes = 0.0;
     if (cfg.inputs.empty()) out << "  none\n";
     for (const auto& section : cfg.inputs) {
-        auto sub = skeleton(cfg);
+        auto sub = nodes_only(cfg);
         sub.inputs = {section};
         const std::string module = section.params.value("module", "");
         if (module == "IClamp") {

@@ -15,6 +15,11 @@ namespace pointsim::builder::test {
 namespace fs = std::filesystem;
 namespace testing_files = pointsim::testing_files;
 
+inline const fs::path kExamples = POINTSIM_EXAMPLES_DIR;
+// Statistical checks accept a count within this many standard deviations of
+// its expectation (a false alarm about once in 150,000 checks).
+inline constexpr double kSigmas = 4.5;
+
 struct InMemory {
     std::unique_ptr<Recipe> recipe;
     std::vector<BuiltNetwork> nets;

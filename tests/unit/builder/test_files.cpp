@@ -18,7 +18,6 @@
 namespace pointsim::builder::test {
 namespace {
 
-const fs::path kExamples = POINTSIM_EXAMPLES_DIR;
 const fs::path kBmtk = kExamples / "tutorial_ch05_notebook" / "network";
 const fs::path kTutorialRecipe = kExamples / "tutorial_ch05" / "build.json";
 const char* const kFiles[] = {"V1_nodes.h5",     "V1_node_types.csv",     "LGN_nodes.h5",         "LGN_node_types.csv",

@@ -10,8 +10,6 @@
 namespace pointsim::builder::test {
 namespace {
 
-constexpr double kSigmas = 4.5;
-
 TEST(Nodes, IdsAndTypeIdsFollowBmtk) {
     const InMemory m = build_in_memory(Json::parse(R"({"networks": {
         "A": {"nodes": [{"N": 3, "properties": {"pop_name": "x"}}, {"N": 2, "properties": {"pop_name": "y"}}]},

@@ -25,9 +25,6 @@
 namespace pointsim::builder::test {
 namespace {
 
-const fs::path kExamples = POINTSIM_EXAMPLES_DIR;
-constexpr double kSigmas = 4.5;
-
 Json tutorial_recipe() {
     std::ifstream in(kExamples / "tutorial_ch05" / "build.json");
     return Json::parse(in);
