@@ -10,10 +10,11 @@
 # each with its reason).
 #
 #   SANITIZE_EXCLUDE=regex   tests to skip (ctest -E); set it empty to run all.
-#                            Default: the MPI runs of the three slow circuits
-#                            (dt 0.001 ms; their code runs under the sanitizers
-#                            in tests/integration and the other MPI cases) and
-#                            the np1 / np3 / np2x2 layouts (np2 and np1x2 run
+#                            Default: the three slow circuits (dt 0.001 ms,
+#                            1-3 minutes each under ASan: their neuron models run
+#                            under the sanitizers in the single-cell trace tests,
+#                            their network code in the other circuits), the
+#                            MPI layouts np1 / np3 / np2x2 layouts (np2 and np1x2 run
 #                            the same paths), and the statistical comparison
 #                            with BMTK's builder (8 builds and 9 runs of the
 #                            tutorial; the builder and the run are covered by
@@ -24,7 +25,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 BUILD_DIR=${BUILD_DIR:-build-asan}
-SANITIZE_EXCLUDE=${SANITIZE_EXCLUDE-'^mpi\.(point_450cells|point_450glifs|tutorial_ch05_converted)\.|^mpi\..*\.np(1|3|2x2)$|^cli\.build_roundtrip_rates_match_bmtk$'}
+slow='(point_450cells|point_450glifs|tutorial_ch05_converted)'
+SANITIZE_EXCLUDE=${SANITIZE_EXCLUDE-"^mpi\\.$slow\\.|^Nest/ReferenceCircuit\\..*/${slow}_|^mpi\\..*\\.np(1|3|2x2)\$|^cli\\.build_roundtrip_rates_match_bmtk\$"}
 start=$(date +%s)
 
 # Processes run 2-5x slower under ASan+UBSan: the time limits of the tests
