@@ -115,4 +115,22 @@ inline H5::DataSet write_1d(const H5::Group& group, const std::string& name,
     return ds;
 }
 
+// An empty contiguous 1-D dataset of n values, to be filled by write_1d_slab.
+inline H5::DataSet create_1d(const H5::Group& group, const std::string& name, const H5::PredType& file_type,
+                             std::uint64_t n) {
+    const hsize_t dims[1] = {static_cast<hsize_t>(n)};
+    return group.createDataSet(name, file_type, H5::DataSpace(1, dims), untimed_dataset_props());
+}
+
+// Writes n values at [offset, offset + n) of a 1-D dataset.
+inline void write_1d_slab(const H5::DataSet& ds, const H5::PredType& mem_type, const void* data,
+                          std::uint64_t offset, std::size_t n) {
+    if (n == 0) return;
+    const hsize_t count[1] = {static_cast<hsize_t>(n)};
+    const hsize_t start[1] = {static_cast<hsize_t>(offset)};
+    H5::DataSpace file_space = ds.getSpace();
+    file_space.selectHyperslab(H5S_SELECT_SET, count, start);
+    ds.write(data, mem_type, H5::DataSpace(1, count), file_space);
+}
+
 }  // namespace pointsim::output::detail

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <numeric>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -37,6 +38,56 @@ void validate(const fs::path& file, const std::vector<PopulationSpikes>& spikes)
         if (!seen.insert(s.population).second)
             throw output_error(where + "population '" + s.population + "' given twice");
     }
+}
+
+// The populations that will be written (those with spikes) must have names
+// that fit both formats, once each.
+void validate(const fs::path& file, const SpikeSource& spikes) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < spikes.n_populations(); ++i) {
+        if (spikes.count(i) == 0) continue;
+        const std::string& name = spikes.population(i);
+        const std::string where = "cannot write spike file '" + file.string() + "': ";
+        if (name.empty() || name.find_first_of("/ \t\r\n") != std::string::npos)
+            throw output_error(where + "invalid population name '" + name + "'");
+        if (!seen.insert(name).second) throw output_error(where + "population '" + name + "' given twice");
+    }
+}
+
+// Spikes held in memory, each population sorted once and handed over whole.
+class SortedVectors final : public SpikeSource {
+public:
+    SortedVectors(std::vector<PopulationSpikes> spikes, SortOrder order) : spikes_(std::move(spikes)), order_(order) {
+        for (auto& s : spikes_) sort_spikes(s, order);
+    }
+    std::size_t n_populations() const override { return spikes_.size(); }
+    const std::string& population(std::size_t i) const override { return spikes_[i].population; }
+    std::uint64_t count(std::size_t i) const override { return spikes_[i].node_ids.size(); }
+    void for_each_chunk(std::size_t i, SortOrder order,
+                        const std::function<void(const PopulationSpikes&)>& chunk) const override {
+        if (order != order_) throw std::logic_error("SortedVectors: spikes sorted in another order");
+        if (!spikes_[i].node_ids.empty()) chunk(spikes_[i]);
+    }
+
+private:
+    std::vector<PopulationSpikes> spikes_;
+    SortOrder order_;
+};
+
+// Writes population i's column (timestamps or node ids) chunk by chunk into
+// its contiguous dataset of count(i) values: the same bytes as one write.
+template <class Column>
+void write_column(const SpikeSource& spikes, std::size_t i, SortOrder order, H5::DataSet& ds,
+                  const H5::PredType& mem_type, Column column) {
+    std::uint64_t offset = 0;
+    spikes.for_each_chunk(i, order, [&](const PopulationSpikes& c) {
+        const auto& values = column(c);
+        detail::write_1d_slab(ds, mem_type, values.data(), offset, values.size());
+        offset += values.size();
+    });
+    if (offset != spikes.count(i))
+        throw std::logic_error("spike source gave " + std::to_string(offset) + " spikes of " +
+                               std::to_string(spikes.count(i)) + " for population " + spikes.population(i));
 }
 
 }  // namespace
@@ -83,24 +134,31 @@ void sort_spikes(PopulationSpikes& spikes, SortOrder order) {
 
 void write_spikes_h5(const fs::path& file, std::vector<PopulationSpikes> spikes, SortOrder order) {
     validate(file, spikes);
-    for (auto& s : spikes) sort_spikes(s, order);
+    write_spikes_h5_from(file, SortedVectors(std::move(spikes), order), order);
+}
 
+void write_spikes_h5_from(const fs::path& file, const SpikeSource& spikes, SortOrder order) {
+    validate(file, spikes);
     detail::with_h5_errors(file, "spike file", [&] {
         H5::H5File h5 = detail::create_file(file.string());
         detail::write_sonata_root_attrs(h5);
         // BMTK's readers look for /spikes even when nothing fired.
         H5::Group root = detail::create_group(h5.openGroup("/"), "spikes");
-        for (const auto& s : spikes) {
-            if (s.node_ids.empty()) continue;  // as BMTK: no group without spikes
-            H5::Group pop = detail::create_group(root, s.population);
+        for (std::size_t i = 0; i < spikes.n_populations(); ++i) {
+            const std::uint64_t n = spikes.count(i);
+            if (n == 0) continue;  // as BMTK: no group without spikes
+            H5::Group pop = detail::create_group(root, spikes.population(i));
             detail::write_string_attr(pop, "sorting", sorting_name(order));
             // Contiguous and uncompressed: simple, fast and byte-deterministic.
-            H5::DataSet ts = detail::write_1d(pop, "timestamps", H5::PredType::IEEE_F64LE,
-                                              H5::PredType::NATIVE_DOUBLE, s.timestamps.data(),
-                                              s.timestamps.size());
+            // Each dataset is filled before the next object is created, so the
+            // file's layout does not depend on how the spikes are chunked.
+            H5::DataSet ts = detail::create_1d(pop, "timestamps", H5::PredType::IEEE_F64LE, n);
+            write_column(spikes, i, order, ts, H5::PredType::NATIVE_DOUBLE,
+                         [](const PopulationSpikes& c) -> const std::vector<double>& { return c.timestamps; });
             detail::write_string_attr(ts, "units", "ms");
-            detail::write_1d(pop, "node_ids", H5::PredType::STD_U64LE,
-                             H5::PredType::NATIVE_UINT64, s.node_ids.data(), s.node_ids.size());
+            H5::DataSet ids = detail::create_1d(pop, "node_ids", H5::PredType::STD_U64LE, n);
+            write_column(spikes, i, order, ids, H5::PredType::NATIVE_UINT64,
+                         [](const PopulationSpikes& c) -> const std::vector<std::uint64_t>& { return c.node_ids; });
         }
         h5.close();  // explicit, so that a failing final flush is reported
     });
@@ -152,29 +210,36 @@ std::string format_float_repr(double value) {
 
 void write_spikes_csv(const fs::path& file, std::vector<PopulationSpikes> spikes, SortOrder order) {
     validate(file, spikes);
+    write_spikes_csv_from(file, SortedVectors(std::move(spikes), order), order);
+}
 
-    // Build in memory, then write once: one error check and no partial rows.
-    std::string text = "timestamps population node_ids\n";
-    for (auto& s : spikes) {
-        sort_spikes(s, order);
-        for (std::size_t i = 0; i < s.node_ids.size(); ++i) {
-            text += format_float_repr(s.timestamps[i]);
-            text += ' ';
-            text += s.population;
-            text += ' ';
-            text += std::to_string(s.node_ids[i]);
-            text += '\n';
-        }
-    }
-
+void write_spikes_csv_from(const fs::path& file, const SpikeSource& spikes, SortOrder order) {
+    validate(file, spikes);
     errno = 0;
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     if (!out) {
         const std::string reason = errno != 0 ? std::strerror(errno) : "cannot open";
         throw output_error("cannot write spike file '" + file.string() + "': " + reason);
     }
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out << "timestamps population node_ids\n";
+    std::string text;  // one chunk's lines
+    for (std::size_t i = 0; i < spikes.n_populations(); ++i) {
+        const std::string& name = spikes.population(i);
+        spikes.for_each_chunk(i, order, [&](const PopulationSpikes& c) {
+            text.clear();
+            for (std::size_t k = 0; k < c.node_ids.size(); ++k) {
+                text += format_float_repr(c.timestamps[k]);
+                text += ' ';
+                text += name;
+                text += ' ';
+                text += std::to_string(c.node_ids[k]);
+                text += '\n';
+            }
+            out.write(text.data(), static_cast<std::streamsize>(text.size()));
+        });
+    }
     out.close();
+    // A partial file is left to the caller, which writes under a temporary name (StagedFiles).
     if (!out) throw output_error("cannot write spike file '" + file.string() + "': write failed");
 }
 

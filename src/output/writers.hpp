@@ -5,6 +5,7 @@
 // Layouts: ../shared/docs/semantics.md sections 4.1 to 4.3, "Decisions" 7.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct PopulationSpikes {
 // is already deterministic).
 void sort_spikes(PopulationSpikes& spikes, SortOrder order);
 
+// The spikes of several populations, handed to a writer in bounded chunks:
+// held in memory (the vector overloads below) or spooled to disk during the
+// run (output/spike_spool.hpp), so that writing needs no copy of them all.
+class SpikeSource {
+public:
+    virtual ~SpikeSource() = default;
+    virtual std::size_t n_populations() const = 0;
+    virtual const std::string& population(std::size_t i) const = 0;
+    virtual std::uint64_t count(std::size_t i) const = 0;
+    // Calls `chunk` with population i's spikes in consecutive pieces whose
+    // concatenation is sorted by `order` (as sort_spikes would sort them all).
+    virtual void for_each_chunk(std::size_t i, SortOrder order,
+                                const std::function<void(const PopulationSpikes&)>& chunk) const = 0;
+};
+
 // /spikes/<pop>/timestamps (float64, attr units="ms"), /spikes/<pop>/node_ids
 // (uint64), attr sorting on /spikes/<pop> ("none" | "by_time" | "by_id"),
 // root attrs magic=0x0A7A and version=[0,1]. /spikes exists even with no
@@ -32,11 +48,13 @@ void sort_spikes(PopulationSpikes& spikes, SortOrder order);
 // written in the order given; spikes are sorted by `order` first.
 // Throws Error(Output) naming the file.
 void write_spikes_h5(const fs::path& file, std::vector<PopulationSpikes> spikes, SortOrder order);
+void write_spikes_h5_from(const fs::path& file, const SpikeSource& spikes, SortOrder order);
 
 // BMTK's CSV: header "timestamps population node_ids", one space between
 // fields, times printed with the shortest representation that round-trips
 // (e.g. 12.345), sorted by `order` within each population.
 void write_spikes_csv(const fs::path& file, std::vector<PopulationSpikes> spikes, SortOrder order);
+void write_spikes_csv_from(const fs::path& file, const SpikeSource& spikes, SortOrder order);
 
 // A double as Python's repr prints it (and so pandas' CSV): the shortest
 // digits that round-trip, "12.0" for integral values, exponent form below
