@@ -43,6 +43,9 @@ struct RunSummary {
     std::size_t n_edges = 0;          // synapses, all ranks
     std::size_t n_spikes = 0;
     std::uint64_t synaptic_events = 0;  // spike deliveries to synapses, all ranks
+    // Postsynaptic spikes kept for stdp_synapse at the end, all ranks: those
+    // a later read can still reach (NEST's pruning), not every spike of the run.
+    std::uint64_t stdp_history_entries = 0;
     // Wall time per phase, seconds.
     double config_seconds = 0.0;      // read and resolve the config
     double nodes_seconds = 0.0;       // node tables and types

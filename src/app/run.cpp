@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -28,6 +29,7 @@
 #include "engine/simulation.hpp"
 #include "inputs/inputs.hpp"
 #include "network/network.hpp"
+#include "output/spike_spool.hpp"
 #include "output/staged_files.hpp"
 #include "output/writers.hpp"
 #include "pointsim/version.hpp"
@@ -99,22 +101,6 @@ void redirect_outputs(config::SimulationConfig& cfg, const fs::path& new_dir) {
     cfg.output.output_dir = new_dir;
 }
 
-std::vector<output::PopulationSpikes> spikes_by_population(const std::vector<comm::Spike>& spikes,
-                                                           const network::Network& net, const TimeGrid& grid) {
-    std::map<const network::Population*, output::PopulationSpikes> by_pop;
-    for (const auto& s : spikes) {
-        const auto& pop = net.population_of(s.gid);
-        auto& out = by_pop[&pop];
-        out.population = pop.name;
-        out.node_ids.push_back(pop.nodes.node_ids[s.gid - pop.first_gid]);
-        out.timestamps.push_back(grid.step_to_ms(s.stamp));
-    }
-    std::vector<output::PopulationSpikes> out;
-    for (const auto& pop : net.populations)  // config order
-        if (auto it = by_pop.find(&pop); it != by_pop.end()) out.push_back(std::move(it->second));
-    return out;
-}
-
 void prepare_output_dir(const config::SimulationConfig& cfg, const std::vector<fs::path>& outputs) {
     const fs::path& dir = cfg.output.output_dir;
     std::error_code ec;
@@ -152,7 +138,7 @@ std::vector<double> gather_report(comm::Communicator& comm, const engine::Record
     return full;
 }
 
-void log_summary(const RunSummary& s, const std::vector<output::PopulationSpikes>& spikes, const network::Network& net,
+void log_summary(const RunSummary& s, const output::SpikeSource& spikes, const network::Network& net,
                  const TimeGrid& grid, int n_ranks) {
     auto log = logging::get();
     const double sim = std::max(s.simulate_seconds, 1e-9);
@@ -169,9 +155,10 @@ void log_summary(const RunSummary& s, const std::vector<output::PopulationSpikes
     log->info("  {:<28}{:>10.3f} s", "write", s.write_seconds);
     log->info("  {:<28}{:>10.1f} MB{}", "peak memory", static_cast<double>(s.peak_rss_bytes) / 1e6,
               n_ranks > 1 ? " (largest rank)" : "");
-    for (const auto& p : spikes)
-        log->info("  spikes {:<21}{:>10}  ({:.2f} Hz mean)", p.population, p.timestamps.size(),
-                  static_cast<double>(p.timestamps.size()) / static_cast<double>(net.find_population(p.population)->size()) / t_s);
+    for (std::size_t i = 0; i < spikes.n_populations(); ++i)
+        if (const std::uint64_t n = spikes.count(i))
+            log->info("  spikes {:<21}{:>10}  ({:.2f} Hz mean)", spikes.population(i), n,
+                      static_cast<double>(n) / static_cast<double>(net.find_population(spikes.population(i))->size()) / t_s);
 }
 
 // Threads of all ranks on this machine beyond the cores this process may
@@ -325,16 +312,37 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     // Every rank must use the same exchange interval: the global minimum delay.
     engine::Simulation sim(net, std::move(virtual_spikes), std::move(clamps), grid, comm,
                            total_edges ? static_cast<Step>(min_delay) : 1, threads);
+    // The spikes go to disk as they come (on the rank that writes the
+    // outputs), so that memory does not grow with simulated time; every rank
+    // passes a sink, so none keeps them all in memory.
+    std::optional<output::SpikeSpool> spool;
+    if (root) {
+        std::vector<output::SpikeSpool::Population> pops;
+        for (const auto& p : net.populations) pops.push_back({p.name, p.size()});
+        const bool spike_files = cfg.output.spikes_file || cfg.output.spikes_file_csv;
+        spool.emplace(spike_files ? std::optional<fs::path>(cfg.output.output_dir) : std::nullopt, std::move(pops),
+                      cfg.output.spikes_sort_order);
+    }
+    const auto to_spool = [&](const std::vector<comm::Spike>& spikes) {
+        if (!spool) return;
+        for (const auto& s : spikes) {
+            const network::Population& pop = net.population_of(s.gid);
+            const auto row = static_cast<std::size_t>(s.gid - pop.first_gid);
+            spool->add(static_cast<std::size_t>(&pop - net.populations.data()), row, pop.nodes.node_ids[row],
+                       grid.step_to_ms(s.stamp));
+        }
+        spool->end_interval();
+    };
     log->info("Starting simulation");
     engine::Result result;
     {
         // A bar on a terminal; log lines otherwise (and never with --quiet on a terminal).
         const bool terminal = isatty(fileno(stderr)) != 0;
         app::ProgressReporter progress(grid, root && (!terminal || options.show_progress), terminal && options.show_progress);
-        result = sim.run(recorders, [&progress](Step done, Step total) { progress(done, total); });
+        result = sim.run(recorders, [&progress](Step done, Step total) { progress(done, total); }, to_spool);
     }
     summary.simulate_seconds = result.simulate_seconds;
-    summary.n_spikes = result.spikes.size();
+    summary.n_spikes = result.n_spikes;
     if (options.collect_synapse_state) {
         const auto& p = net.plastic;
         for (std::size_t source = 0; source + 1 < p.row_begin.size(); ++source) {
@@ -346,10 +354,11 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             }
         }
     }
-    std::vector<std::uint64_t> events{result.synaptic_events};
+    std::vector<std::uint64_t> events{result.synaptic_events, result.stdp_history_entries};
     comm.all_reduce_sum(events);
     summary.synaptic_events = events[0];
-    log->info("Simulation finished in {:.3f} s: {} spikes", result.simulate_seconds, result.spikes.size());
+    summary.stdp_history_entries = events[1];
+    log->info("Simulation finished in {:.3f} s: {} spikes", result.simulate_seconds, result.n_spikes);
 
     // Peak memory of every rank, for the summary (Linux: ru_maxrss in KiB).
     rusage usage{};
@@ -368,11 +377,11 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         if (!root) return;
         const auto t_write = clock_type::now();
         output::StagedFiles staged;
-        auto spikes = spikes_by_population(result.spikes, net, grid);
+        spool->finish();
         if (cfg.output.spikes_file)
-            output::write_spikes_h5(staged.stage(*cfg.output.spikes_file), spikes, cfg.output.spikes_sort_order);
+            output::write_spikes_h5_from(staged.stage(*cfg.output.spikes_file), *spool, cfg.output.spikes_sort_order);
         if (cfg.output.spikes_file_csv)
-            output::write_spikes_csv(staged.stage(*cfg.output.spikes_file_csv), spikes, cfg.output.spikes_sort_order);
+            output::write_spikes_csv_from(staged.stage(*cfg.output.spikes_file_csv), *spool, cfg.output.spikes_sort_order);
         for (std::size_t k = 0; k < reports.size(); ++k) {
             reports[k].recorder = std::move(recorders[k]);
             output::write_report_h5(staged.stage(reports[k].file),
@@ -389,7 +398,8 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             double sum = 0.0;
             for (std::size_t k = 0; k < plastic.size(); ++k)
                 if (plastic.kind[k] == network::SynapseKind::stdp) sum += plastic.weight[k];
-            log->info("stdp_synapse: {} synapses on rank 0, mean final weight {:.6g}", n, sum / static_cast<double>(n));
+            log->info("stdp_synapse: {} synapses on rank 0, mean final weight {:.6g}; {} postsynaptic spikes kept",
+                      n, sum / static_cast<double>(n), summary.stdp_history_entries);
         }
         for (auto kind : {network::SynapseKind::tsodyks2, network::SynapseKind::tsodyks})
             if (const std::size_t n = plastic.count(kind))
@@ -402,7 +412,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         }
         summary.write_seconds = seconds_since(t_write);
         log->info("Outputs written in {:.3f} s to {}", summary.write_seconds, cfg.output.output_dir.string());
-        log_summary(summary, spikes, net, grid, comm.size());
+        log_summary(summary, *spool, net, grid, comm.size());
         log->info("Done.");
         if (cfg.output.log_file) {
             const fs::path tmp = staged.stage(*cfg.output.log_file);

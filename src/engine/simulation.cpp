@@ -13,6 +13,11 @@
 
 namespace pointsim::engine {
 
+namespace {
+constexpr double kMsPerTic = 1.0 / 1000.0;  // NEST Range::MS_PER_TIC
+constexpr double kStdpEps = 1.0e-6;          // NEST connection_manager stdp_eps
+}  // namespace
+
 Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
                        std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
                        Step exchange_interval, int n_threads)
@@ -36,9 +41,15 @@ Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> 
         group_of_flat_[f] = static_cast<std::size_t>(loc.group);
         index_of_flat_[f] = loc.index;
     }
-    has_plastic_input_.assign(n_neurons_, 0);
+    n_stdp_in_.assign(n_neurons_, 0);
+    max_stdp_delay_ms_.assign(n_neurons_, 0.0);
     for (std::size_t k = 0; k < net_.plastic.size(); ++k)
-        if (net_.plastic.kind[k] == network::SynapseKind::stdp) has_plastic_input_[net_.plastic.target[k]] = 1;
+        if (net_.plastic.kind[k] == network::SynapseKind::stdp) {
+            const std::uint32_t target = net_.plastic.target[k];
+            ++n_stdp_in_[target];
+            max_stdp_delay_ms_[target] = std::max(
+                max_stdp_delay_ms_[target], static_cast<double>(net_.plastic.delay[k] * grid_.tics_per_step) * kMsPerTic);
+        }
     history_.resize(n_neurons_);
     Kminus_.assign(n_neurons_, 0.0);
     last_spike_.assign(n_neurons_, -1.0);  // NEST ArchivingNode: last_spike_ = -1
@@ -81,17 +92,24 @@ void Simulation::for_each_block(Task&& task) {
         if (b.error) std::rethrow_exception(std::exchange(b.error, nullptr));
 }
 
-namespace {
-constexpr double kMsPerTic = 1.0 / 1000.0;  // NEST Range::MS_PER_TIC
-constexpr double kStdpEps = 1.0e-6;          // NEST connection_manager stdp_eps
-}  // namespace
-
 void Simulation::archive_spike(std::uint32_t flat, Step stamp) {
     const double t = static_cast<double>(stamp * grid_.tics_per_step) * kMsPerTic;
     const double tau_minus_inv = 1.0 / net_.groups[group_of_flat_[flat]]->tau_minus(index_of_flat_[flat]);
+    // Drop the oldest entry while every stdp synapse has read it and the
+    // next one is older than any read can still reach (NEST 3.10
+    // ArchivingNode::set_spiketime).
+    History& h = history_[flat];
+    const double min_delay_ms = static_cast<double>(exchange_interval_ * grid_.tics_per_step) * kMsPerTic;
+    while (h.size() > 1 && h[0].access_counter >= n_stdp_in_[flat] &&
+           t - h[1].t > max_stdp_delay_ms_[flat] + min_delay_ms + kStdpEps)
+        ++h.first;
+    if (h.first > 64 && h.first * 2 > h.entries.size()) {  // reclaim the dropped front now and then
+        h.entries.erase(h.entries.begin(), h.entries.begin() + static_cast<std::ptrdiff_t>(h.first));
+        h.first = 0;
+    }
     Kminus_[flat] = Kminus_[flat] * std::exp((last_spike_[flat] - t) * tau_minus_inv) + 1.0;
     last_spike_[flat] = t;
-    history_[flat].push_back({t, Kminus_[flat]});
+    h.entries.push_back({t, Kminus_[flat], 0});
 }
 
 // K- just after the last postsynaptic spike strictly before t, decayed to t
@@ -124,8 +142,11 @@ double Simulation::send_stdp(std::size_t k, double t_spike) {
     // Facilitation by the postsynaptic spikes in [t_last - d, t_spike - d) (NEST get_history, with eps).
     const double t1_lim = p.t_last[k] - dendritic_delay + kStdpEps;
     const double t2_lim = t_spike - dendritic_delay + kStdpEps;
-    for (const auto& entry : history_[target]) {
+    History& history = history_[target];
+    for (std::size_t i = 0; i < history.size(); ++i) {
+        HistoryEntry& entry = history[i];
         if (entry.t < t1_lim || entry.t >= t2_lim) continue;
+        ++entry.access_counter;  // NEST get_history
         const double minus_dt = p.t_last[k] - (entry.t + dendritic_delay);
         w = facilitate(w, state.Kplus * std::exp(minus_dt / q.tau_plus));
     }
@@ -268,7 +289,7 @@ void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& reco
             net_.groups[g]->update(b.channels.data(), current_.data() + offset, b.fired);
             for (auto i : b.fired) {
                 b.local.push_back({n + 1, net_.gid_of_flat[offset + i]});
-                if (has_plastic_input_[offset + i]) archive_spike(offset + i, n + 1);
+                if (n_stdp_in_[offset + i]) archive_spike(offset + i, n + 1);
             }
         }
         for (int c = 0; c < n_channels_; ++c) std::fill(slot(n, c) + b.flat_begin, slot(n, c) + b.flat_end, 0.0);
@@ -287,7 +308,7 @@ void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& reco
     }
 }
 
-Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progress) {
+Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progress, const SpikeSink& sink) {
     using clock = std::chrono::steady_clock;
     const auto started = clock::now();
     Result result;
@@ -328,7 +349,11 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
         std::sort(exchange.begin(), exchange.end(), [](const comm::Spike& a, const comm::Spike& b) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });
-        result.spikes.insert(result.spikes.end(), exchange.begin(), exchange.end());
+        result.n_spikes += exchange.size();
+        if (sink)
+            sink(exchange);
+        else
+            result.spikes.insert(result.spikes.end(), exchange.begin(), exchange.end());
         // Virtual spikes emitted in this interval (stamp - 1 in [t0, t1)).
         const std::size_t first_virtual = next_virtual;
         while (next_virtual < virtual_spikes_.size() && virtual_spikes_[next_virtual].stamp <= t1) ++next_virtual;
@@ -345,6 +370,7 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
         result.weight_events.insert(result.weight_events.end(), b.weight_events.begin(), b.weight_events.end());
         b.weight_events.clear();
     }
+    for (const auto& h : history_) result.stdp_history_entries += h.size();
     result.simulate_seconds = std::chrono::duration<double>(clock::now() - started).count();
     return result;
 }

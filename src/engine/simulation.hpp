@@ -40,7 +40,9 @@ struct Recorder {
 };
 
 struct Result {
-    std::vector<comm::Spike> spikes;  // of the simulated neurons, by (stamp, gid)
+    std::vector<comm::Spike> spikes;  // of the simulated neurons, by (stamp, gid); empty with a SpikeSink
+    std::uint64_t n_spikes = 0;       // of the simulated neurons, all ranks
+    std::uint64_t stdp_history_entries = 0;  // kept at the end on this rank (see History)
     std::uint64_t synaptic_events = 0;  // deliveries onto this rank's synapses
     std::vector<network::WeightEvent> weight_events;  // transmissions through recorded synapses with state
     double build_seconds = 0.0;
@@ -58,8 +60,13 @@ public:
     // Called after each exchange interval with the steps done (on every rank).
     using Progress = std::function<void(Step done, Step total)>;
 
+    // Receives the simulated neurons' spikes of each exchange interval (all
+    // ranks'), sorted by (stamp, gid), as the interval ends; intervals come in
+    // time order. With one, Result::spikes stays empty (memory flat in time).
+    using SpikeSink = std::function<void(const std::vector<comm::Spike>&)>;
+
     // Runs all steps; recorders are filled in place.
-    Result run(std::vector<Recorder>& recorders, const Progress& progress = {});
+    Result run(std::vector<Recorder>& recorders, const Progress& progress = {}, const SpikeSink& sink = {});
 
 private:
     // What one thread block keeps between and within its tasks.
@@ -123,13 +130,26 @@ private:
     std::vector<std::vector<std::size_t>> clamps_of_;  // per flat neuron
     std::vector<double> current_;                      // per flat neuron
 
-    // Postsynaptic spike history of neurons with stdp inputs: (time ms, K-).
+    // Postsynaptic spike history of neurons with stdp inputs (NEST's
+    // ArchivingNode): (time ms, K-, how many synapse reads it has had).
+    // Entries every synapse has read and that no later read can reach are
+    // dropped from the front as new spikes come, as NEST does, so the
+    // history does not grow with simulated time.
     struct HistoryEntry {
         double t;
         double Kminus;
+        std::uint32_t access_counter = 0;
     };
-    std::vector<std::uint8_t> has_plastic_input_;
-    std::vector<std::vector<HistoryEntry>> history_;
+    struct History {
+        std::vector<HistoryEntry> entries;  // [first, end) is the history
+        std::size_t first = 0;
+        std::size_t size() const { return entries.size() - first; }
+        HistoryEntry& operator[](std::size_t i) { return entries[first + i]; }
+        const HistoryEntry& operator[](std::size_t i) const { return entries[first + i]; }
+    };
+    std::vector<std::uint32_t> n_stdp_in_;   // per neuron: stdp synapses onto it (NEST n_incoming_)
+    std::vector<double> max_stdp_delay_ms_;  // per neuron: their longest delay (NEST max_delay_)
+    std::vector<History> history_;
     std::vector<double> Kminus_, last_spike_;
 };
 
