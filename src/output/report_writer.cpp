@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "common/error.hpp"
@@ -27,7 +28,7 @@ void validate(const fs::path& file, const std::vector<ReportPopulation>& populat
             throw output_error(where + "invalid population name '" + p.population + "'");
         if (!seen.insert(p.population).second)
             throw output_error(where + "population '" + p.population + "' given twice");
-        if (p.data.size() != p.n_samples * p.node_ids.size())
+        if (!p.read_rows && p.data.size() != p.n_samples * p.node_ids.size())
             throw output_error(where + "population '" + p.population + "' has " +
                                std::to_string(p.data.size()) + " values, expected " +
                                std::to_string(p.n_samples) + " samples x " +
@@ -42,14 +43,33 @@ void write_population(const H5::Group& report, const ReportPopulation& p) {
 
     const hsize_t dims[2] = {rows, cols};
     H5::DSetCreatPropList props = detail::untimed_dataset_props();
+    hsize_t chunk_rows = 1;
     if (rows > 0 && cols > 0) {  // HDF5 rejects zero-sized chunk dimensions
         const hsize_t fit = std::max<hsize_t>(1, kChunkBytes / (cols * sizeof(double)));
-        const hsize_t chunk[2] = {std::min({rows, kMaxChunkRows, fit}), cols};
+        chunk_rows = std::min({rows, kMaxChunkRows, fit});
+        const hsize_t chunk[2] = {chunk_rows, cols};
         props.setChunk(2, chunk);
     }
     H5::DataSet data =
         pop.createDataSet("data", H5::PredType::IEEE_F64LE, H5::DataSpace(2, dims), props);
-    if (!p.data.empty()) data.write(p.data.data(), H5::PredType::NATIVE_DOUBLE);
+    if (p.read_rows && rows > 0 && cols > 0) {
+        // Whole chunks at a time, in order, filled before anything else is
+        // created: the same bytes as one write of every row.
+        const hsize_t wanted = p.block_rows ? p.block_rows : std::max<hsize_t>(1, 4 * kChunkBytes / (cols * sizeof(double)));
+        const hsize_t block = std::max<hsize_t>(1, wanted / chunk_rows) * chunk_rows;
+        std::vector<double> values;
+        for (hsize_t first = 0; first < rows; first += block) {
+            const hsize_t n = std::min(block, rows - first);
+            p.read_rows(first, n, values);
+            if (values.size() != n * cols) throw std::logic_error("ReportPopulation::read_rows gave a wrong size");
+            const hsize_t start[2] = {first, 0}, count[2] = {n, cols};
+            H5::DataSpace file_space = data.getSpace();
+            file_space.selectHyperslab(H5S_SELECT_SET, count, start);
+            data.write(values.data(), H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, count), file_space);
+        }
+    } else if (!p.data.empty()) {
+        data.write(p.data.data(), H5::PredType::NATIVE_DOUBLE);
+    }
     detail::write_string_attr(data, "variable", p.variable);
     detail::write_string_attr(data, "units", p.units);
 

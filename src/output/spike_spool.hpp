@@ -29,8 +29,8 @@ public:
         std::string name;
         std::size_t size = 0;  // nodes (rows)
     };
-    // Spikes read back per chunk: 1 Mi spikes, 16 MiB.
-    static constexpr std::size_t kDefaultChunk = std::size_t{1} << 20;
+    // Spikes read back per chunk: 256 Ki spikes, 4 MiB (and as much again for the chunk handed over).
+    static constexpr std::size_t kDefaultChunk = std::size_t{1} << 18;
 
     // dir: where the temporary files go (removed by the destructor); without
     // one, only the counts are kept (a run that writes no spike file).

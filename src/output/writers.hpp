@@ -73,6 +73,11 @@ struct ReportPopulation {
     double interval = 0.0;    // ms between samples
     std::size_t n_samples = 0;
     std::vector<double> data;  // n_samples x node_ids.size(), row-major (one row per sample)
+    // Instead of `data` (for long runs): rows [first, first + n) into `out`,
+    // row-major; the writer asks for blocks of whole HDF5 chunks, in order,
+    // of about block_rows rows (0: about 4 MiB).
+    std::function<void(std::size_t first, std::size_t n, std::vector<double>& out)> read_rows;
+    std::size_t block_rows = 0;
     std::string variable;      // e.g. "V_m"
     std::string units;         // e.g. "mV"
 };

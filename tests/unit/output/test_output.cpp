@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "output/report_spool.hpp"
 #include "output/writers.hpp"
 
 namespace fs = std::filesystem;
@@ -398,6 +399,59 @@ TEST_F(OutputTest, ReportLongRunIsChunkedByRows) {
     EXPECT_EQ(chunk[0], 4096u);
     EXPECT_EQ(chunk[1], 3u);
     EXPECT_EQ(read_f64(pop, "data"), p.data);
+}
+
+// A long run's rows come from the report spool, a block of whole chunks at a
+// time (the last one partial): the file must be the same bytes as one write.
+TEST_F(OutputTest, ReportFromSpooledRowsIsTheSameFile) {
+    ReportPopulation p;
+    p.population = "cortex";
+    p.node_ids = {0, 1, 2};
+    p.t_start = 1.0;
+    p.interval = 1.0;
+    p.n_samples = 10000;  // chunks of 4096 rows: 3 blocks of one chunk, the last partial
+    p.t_stop = 10000.0;
+    p.variable = "V_m";
+    p.units = "mV";
+    for (std::size_t i = 0; i < p.n_samples * 5; ++i) p.data.push_back(0.25 * static_cast<double>(i));
+
+    // All five columns spooled; the population reads three of them (1..3).
+    ReportSpool spool(dir_, "r", 5);
+    for (std::size_t first = 0; first < p.n_samples; first += 777)
+        spool.append(p.data.data() + first * 5, std::min<std::size_t>(777, p.n_samples - first));
+    spool.finish();
+    EXPECT_EQ(spool.rows(), p.n_samples);
+    ReportPopulation from_rows = p;
+    std::vector<double> columns;
+    for (std::size_t r = 0; r < p.n_samples; ++r)
+        for (std::size_t c = 1; c < 4; ++c) columns.push_back(p.data[r * 5 + c]);
+    p.data = columns;
+    write_report_h5(dir_ / "memory.h5", {p});
+    from_rows.data.clear();
+    from_rows.block_rows = 1;  // rounded up to one chunk
+    std::size_t blocks = 0;
+    from_rows.read_rows = [&](std::size_t first, std::size_t n, std::vector<double>& out) {
+        ++blocks;
+        spool.read(first, n, 1, 3, out);
+    };
+    write_report_h5(dir_ / "spooled.h5", {from_rows});
+    EXPECT_EQ(blocks, 3u);
+    EXPECT_EQ(read_text(dir_ / "spooled.h5"), read_text(dir_ / "memory.h5"));
+    H5::H5File f((dir_ / "spooled.h5").string(), H5F_ACC_RDONLY);
+    EXPECT_EQ(read_f64(f.openGroup("report/cortex"), "data"), columns);
+}
+
+TEST_F(OutputTest, UnwritableReportSpoolIsAnOutputErrorNamingItsFile) {
+    ReportSpool spool(dir_ / "missing", "r", 2);
+    const double row[2] = {1.0, 2.0};
+    spool.append(row, 1);
+    try {
+        spool.finish();
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Output);
+        EXPECT_NE(std::string(e.what()).find((dir_ / "missing" / ".r-").string()), std::string::npos) << e.what();
+    }
 }
 
 TEST_F(OutputTest, ReportTwoPopulationsAndEmptyOne) {
