@@ -4,6 +4,7 @@
 // Layouts: ../shared/docs/semantics.md sections 1 and 2.8.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -169,6 +170,13 @@ using SpikesByPopulation = std::map<std::string, SpikeList>;
 // SONATA spike file: /spikes/<pop>/{timestamps,node_ids}, or the legacy layout.
 // Throws Error(Input) naming file and dataset.
 SpikesByPopulation read_spikes_h5(const fs::path& file);
+// The population names of a spike file, in the file's order ("" for the legacy layout).
+std::vector<std::string> spike_populations_h5(const fs::path& file);
+// One population of the file, a piece of at most `chunk` spikes at a time
+// (0: whole), so that a long input need not be held whole; first_row is the
+// piece's first row in the datasets. The same checks and messages.
+void read_spikes_h5(const fs::path& file, const std::string& population, std::size_t chunk,
+                    const std::function<void(const SpikeList& piece, std::size_t first_row)>& piece);
 
 // BMTK's NWB 1 spike file: /processing/<trial>/spike_train/<node_id>/data,
 // one group per node named by its decimal node id, `data` its spike times.

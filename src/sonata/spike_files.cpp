@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string_view>
 
@@ -16,7 +17,9 @@ namespace {
 
 // ---------------------------------------------------------------- h5
 
-SpikeList read_spike_group(const h5::GroupRef& g) {
+// One population's spikes, `chunk` rows at a time (the whole group when chunk is 0).
+void read_spike_group(const h5::GroupRef& g, std::size_t chunk,
+                      const std::function<void(const SpikeList& piece, std::size_t first_row)>& piece) {
     const h5::Dataset times = g.require_dataset("timestamps");
     // Current files say node_ids; legacy ones (before SONATA 1.0) gids.
     std::optional<h5::Dataset> ids = g.dataset("node_ids");
@@ -25,9 +28,18 @@ SpikeList read_spike_group(const h5::GroupRef& g) {
     h5::check_rows(times, times.rows(), times.path());
     h5::check_rows(*ids, times.rows(), times.path());
     SpikeList out;
-    out.timestamps = times.read_double();
-    out.node_ids = ids->read_uint64();
-    return out;
+    if (chunk == 0) {
+        out.timestamps = times.read_double();
+        out.node_ids = ids->read_uint64();
+        piece(out, 0);
+        return;
+    }
+    for (std::size_t begin = 0; begin < times.rows(); begin += chunk) {
+        const std::size_t n = std::min(chunk, times.rows() - begin);
+        out.timestamps = times.read_double(begin, n);
+        out.node_ids = ids->read_uint64(begin, n);
+        piece(out, begin);
+    }
 }
 
 // ---------------------------------------------------------------- csv
@@ -80,18 +92,42 @@ bool is_blank(std::string_view line) {
 
 }  // namespace
 
-SpikesByPopulation read_spikes_h5(const fs::path& file) {
+namespace {
+
+// The spike groups of a file by population name ("" for the legacy flat layout), in the file's order.
+std::vector<std::pair<std::string, h5::GroupRef>> spike_groups(const fs::path& file) {
     const h5::GroupRef root = h5::open_file(file);
     const auto spikes = root.group("spikes");
     if (!spikes) h5::fail(file, "/spikes", "required group is missing");
-
-    SpikesByPopulation out;
+    std::vector<std::pair<std::string, h5::GroupRef>> out;
     // Legacy flat layout: the datasets sit directly in /spikes.
     if (spikes->kind("timestamps") == h5::Kind::dataset || spikes->kind("node_ids") == h5::Kind::dataset ||
         spikes->kind("gids") == h5::Kind::dataset)
-        out.emplace("", read_spike_group(*spikes));
+        out.emplace_back("", *spikes);
     for (const std::string& name : spikes->children())
-        if (spikes->kind(name) == h5::Kind::group) out.emplace(name, read_spike_group(*spikes->group(name)));
+        if (spikes->kind(name) == h5::Kind::group) out.emplace_back(name, *spikes->group(name));
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> spike_populations_h5(const fs::path& file) {
+    std::vector<std::string> names;
+    for (const auto& [name, group] : spike_groups(file)) names.push_back(name);
+    return names;
+}
+
+void read_spikes_h5(const fs::path& file, const std::string& population, std::size_t chunk,
+                    const std::function<void(const SpikeList& piece, std::size_t first_row)>& piece) {
+    for (const auto& [name, group] : spike_groups(file))
+        if (name == population) return read_spike_group(group, chunk, piece);
+    h5::fail(file, population.empty() ? "/spikes" : "/spikes/" + population, "no such spike population");
+}
+
+SpikesByPopulation read_spikes_h5(const fs::path& file) {
+    SpikesByPopulation out;
+    for (const auto& [name, group] : spike_groups(file))
+        read_spike_group(group, 0, [&, name = name](const SpikeList& piece, std::size_t) { out.emplace(name, piece); });
     return out;
 }
 

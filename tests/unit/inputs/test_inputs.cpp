@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,63 @@ TEST_F(InputsTest, UnknownNodeIdIsAnErrorNamingTheFile) {
     EXPECT_CONTAINS(msg, "s.h5");
     EXPECT_CONTAINS(msg, "node_id 13");
     EXPECT_CONTAINS(msg, "lgn");
+}
+
+// Long inputs are read a piece at a time and kept as sorted runs in a
+// temporary file, merged as the simulation takes them: the engine must see
+// exactly what one sort of everything gives, interval by interval.
+TEST(SpikeInputRuns, MergedRunsGiveTheSortedSpikesIntervalByInterval) {
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<Step> stamp(1, 400);
+    std::uniform_int_distribution<Gid> gid(0, 30);
+    std::vector<StampedSpike> all;
+    for (int i = 0; i < 2000; ++i) all.push_back({stamp(rng), gid(rng)});  // duplicates included
+    std::vector<StampedSpike> sorted = all;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t run_size : {std::size_t{1}, std::size_t{7}, std::size_t{500}, std::size_t{1} << 20}) {
+        pointsim::inputs::SpikeInputs in(run_size);
+        for (const auto& s : all) in.add(s);
+        in.seal();
+        pointsim::inputs::SpikeInputs moved = std::move(in);  // the engine takes it by value
+        EXPECT_EQ(moved.size(), all.size());
+        std::vector<StampedSpike> taken;
+        for (Step until = 0; until <= 420; until += 13) {
+            const std::size_t before = taken.size();
+            moved.take_until(until, taken);
+            for (std::size_t k = before; k < taken.size(); ++k) EXPECT_LE(taken[k].stamp, until);
+            EXPECT_EQ(taken.size(), static_cast<std::size_t>(std::upper_bound(sorted.begin(), sorted.end(),
+                                                                               StampedSpike{until, ~Gid{0}}) -
+                                                             sorted.begin()))
+                << "run size " << run_size << ", until " << until;
+        }
+        EXPECT_EQ(pairs(taken), pairs(sorted)) << "run size " << run_size;
+    }
+}
+
+TEST_F(InputsTest, ASpikeFileReadInPiecesGivesTheSameSpikes) {
+    std::vector<std::uint64_t> ids;
+    std::vector<double> times;
+    for (int i = 0; i < 300; ++i) {
+        ids.push_back(10 + static_cast<std::uint64_t>(i * 7 % 3));
+        times.push_back(0.1 + static_cast<double>((i * 37) % 990) * 0.1);
+    }
+    write_spikes_h5(path("s.h5"), {SpikePop{"lgn", ids, times}});
+    const auto cfg = config_with({{"in", spike_input(path("s.h5"))}});
+    const auto grid = grid_of(cfg);
+    const Network net = pointsim::network::build(cfg, grid);
+    const auto whole = pointsim::inputs::load_spike_inputs(cfg, net, grid);
+    ASSERT_EQ(whole.size(), 300u);
+    auto stream = pointsim::inputs::load_spike_input_stream(cfg, net, grid, 16);
+    std::vector<StampedSpike> pieces;
+    stream.take_until(grid.n_steps, pieces);
+    EXPECT_EQ(pairs(pieces), pairs(whole));
+
+    // A bad row far into the file is named by its row, not its row in the piece.
+    times[123] = -1.0;
+    write_spikes_h5(path("bad.h5"), {SpikePop{"lgn", ids, times}});
+    const auto bad = config_with({{"in", spike_input(path("bad.h5"))}});
+    const std::string msg = error_of([&] { pointsim::inputs::load_spike_input_stream(bad, net, grid, 16); }, ErrorKind::Input);
+    EXPECT_CONTAINS(msg, "spike 123 ");
 }
 
 TEST_F(InputsTest, LegacyGidsTimestampsLayout) {
