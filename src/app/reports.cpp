@@ -110,12 +110,18 @@ std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const 
     return plans;
 }
 
-std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const std::vector<double>& data,
-                                                         const network::Network& net, const TimeGrid& grid) {
+namespace {
+
+// One ReportPopulation per run of columns of one population (gids are
+// sorted, so each population's columns are contiguous); fill(p, j, end) gives
+// p its values of columns [j, end).
+template <class Fill>
+std::vector<output::ReportPopulation> split_by_population(const ReportPlan& plan, std::size_t n_samples,
+                                                          const network::Network& net, const TimeGrid& grid,
+                                                          Fill&& fill) {
     std::vector<output::ReportPopulation> out;
     const auto& r = plan.recorder;
     const std::size_t n_cols = plan.gids.size();
-    const std::size_t n_samples = n_cols == 0 ? 0 : data.size() / n_cols;
     std::size_t j = 0;
     while (j < n_cols) {
         const auto& pop = net.population_of(plan.gids[j]);
@@ -132,13 +138,33 @@ std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan,
         const Step first = (r.start / r.interval + 1) * r.interval;
         p.t_start = grid.step_to_ms(first);
         p.t_stop = grid.step_to_ms(first + static_cast<Step>(n_samples == 0 ? 0 : n_samples - 1) * r.interval);
-        p.data.reserve(n_samples * (end - j));
-        for (std::size_t s = 0; s < n_samples; ++s)
-            for (std::size_t k = j; k < end; ++k) p.data.push_back(data[s * n_cols + k]);
+        fill(p, j, end);
         out.push_back(std::move(p));
         j = end;
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const std::vector<double>& data,
+                                                         const network::Network& net, const TimeGrid& grid) {
+    const std::size_t n_cols = plan.gids.size();
+    const std::size_t n_samples = n_cols == 0 ? 0 : data.size() / n_cols;
+    return split_by_population(plan, n_samples, net, grid, [&](output::ReportPopulation& p, std::size_t j, std::size_t end) {
+        p.data.reserve(n_samples * (end - j));
+        for (std::size_t s = 0; s < n_samples; ++s)
+            for (std::size_t k = j; k < end; ++k) p.data.push_back(data[s * n_cols + k]);
+    });
+}
+
+std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const output::ReportSpool& rows,
+                                                         const network::Network& net, const TimeGrid& grid) {
+    return split_by_population(plan, rows.rows(), net, grid, [&](output::ReportPopulation& p, std::size_t j, std::size_t end) {
+        p.read_rows = [&rows, j, end](std::size_t first, std::size_t n, std::vector<double>& out) {
+            rows.read(first, n, j, end - j, out);
+        };
+    });
 }
 
 }  // namespace pointsim::app

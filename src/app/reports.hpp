@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "engine/simulation.hpp"
 #include "network/network.hpp"
+#include "output/report_spool.hpp"
 #include "output/writers.hpp"
 
 namespace pointsim::app {
@@ -27,6 +28,10 @@ std::vector<ReportPlan> plan_reports(const config::SimulationConfig& cfg, const 
 // The recorded data of one plan, split by population in gid order. `data`
 // holds every column (n_samples rows of plan.gids.size() values).
 std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const std::vector<double>& data,
+                                                         const network::Network& net, const TimeGrid& grid);
+// The same from the rows a run spooled (every column); the populations read
+// them back when written, so `rows` must outlive them.
+std::vector<output::ReportPopulation> report_populations(const ReportPlan& plan, const output::ReportSpool& rows,
                                                          const network::Network& net, const TimeGrid& grid);
 
 }  // namespace pointsim::app

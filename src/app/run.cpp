@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "engine/simulation.hpp"
 #include "inputs/inputs.hpp"
 #include "network/network.hpp"
+#include "output/report_spool.hpp"
 #include "output/spike_spool.hpp"
 #include "output/staged_files.hpp"
 #include "output/writers.hpp"
@@ -120,17 +122,19 @@ void prepare_output_dir(const config::SimulationConfig& cfg, const std::vector<f
     }
 }
 
-// Rank 0 gets every column of a report: ranks own contiguous gid blocks in
-// rank order, so their columns concatenate into the plan's gid order.
-std::vector<double> gather_report(comm::Communicator& comm, const engine::Recorder& r, std::size_t n_cols) {
+// Rank 0 gets every column of `rows` sample rows of a report: ranks own
+// contiguous gid blocks in rank order, so their columns concatenate into the
+// plan's gid order.
+std::vector<double> gather_rows(comm::Communicator& comm, const engine::Recorder& r, std::size_t rows,
+                                std::size_t n_cols) {
     const auto parts = comm.gather(r.data);
     std::vector<double> full;
     if (comm.rank() != 0) return full;
-    full.resize(r.n_samples * n_cols);
+    full.resize(rows * n_cols);
     std::size_t offset = 0;
     for (const auto& part : parts) {
-        const std::size_t n_local = r.n_samples == 0 ? 0 : part.size() / r.n_samples;
-        for (std::size_t s = 0; s < r.n_samples; ++s)
+        const std::size_t n_local = rows == 0 ? 0 : part.size() / rows;
+        for (std::size_t s = 0; s < rows; ++s)
             std::copy_n(part.begin() + static_cast<std::ptrdiff_t>(s * n_local), n_local,
                         full.begin() + static_cast<std::ptrdiff_t>(s * n_cols + offset));
         offset += n_local;
@@ -232,7 +236,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     const auto bounds = network::partition(net, incoming, comm.size());
     summary.partition_seconds = lap();
 
-    std::vector<inputs::StampedSpike> virtual_spikes;
+    inputs::SpikeInputs virtual_spikes;
     std::vector<inputs::CurrentClamp> clamps;
     std::vector<app::ReportPlan> reports;
     std::vector<app::WeightRecorderPlan> weight_recorders;
@@ -259,7 +263,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             for (const auto& g : net.groups) per_model[g->model()] += g->size();
             for (const auto& [model, n] : per_model) log->info("Model {}: {} neurons", model, n);
         }
-        virtual_spikes = inputs::load_spike_inputs(cfg, net, grid);
+        virtual_spikes = inputs::load_spike_input_stream(cfg, net, grid);
         clamps = inputs::load_current_clamps(cfg, net, grid);
         reports = app::plan_reports(cfg, net, grid);
         weight_recorders = app::plan_weight_recorders(cfg);
@@ -307,8 +311,23 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     summary.inputs_seconds += lap();
     log->info("Network built in {:.3f} s", summary.load_seconds());
 
+    // Report rows are gathered to rank 0 about every 4 MiB (of all columns)
+    // and spooled to disk there, so they do not pile up in memory either.
+    constexpr std::size_t kReportFlushBytes = std::size_t{4} << 20;
     std::vector<engine::Recorder> recorders;
-    for (auto& r : reports) recorders.push_back(std::move(r.recorder));
+    std::vector<std::unique_ptr<output::ReportSpool>> report_rows;
+    for (std::size_t k = 0; k < reports.size(); ++k) {
+        auto& r = reports[k];
+        r.recorder.flush_rows = std::max<std::size_t>(1, kReportFlushBytes / (sizeof(double) * std::max<std::size_t>(1, r.gids.size())));
+        recorders.push_back(std::move(r.recorder));
+        if (root)
+            report_rows.push_back(std::make_unique<output::ReportSpool>(cfg.output.output_dir, "report-" + std::to_string(k),
+                                                                        r.gids.size()));
+    }
+    const auto to_report_spool = [&](std::size_t k, const engine::Recorder& r, std::size_t rows) {
+        const std::vector<double> full = gather_rows(comm, r, rows, reports[k].gids.size());
+        if (root) report_rows[k]->append(full.data(), rows);
+    };
     // Every rank must use the same exchange interval: the global minimum delay.
     engine::Simulation sim(net, std::move(virtual_spikes), std::move(clamps), grid, comm,
                            total_edges ? static_cast<Step>(min_delay) : 1, threads);
@@ -339,7 +358,8 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         // A bar on a terminal; log lines otherwise (and never with --quiet on a terminal).
         const bool terminal = isatty(fileno(stderr)) != 0;
         app::ProgressReporter progress(grid, root && (!terminal || options.show_progress), terminal && options.show_progress);
-        result = sim.run(recorders, [&progress](Step done, Step total) { progress(done, total); }, to_spool);
+        result = sim.run(recorders, [&progress](Step done, Step total) { progress(done, total); }, to_spool,
+                         to_report_spool);
     }
     summary.simulate_seconds = result.simulate_seconds;
     summary.n_spikes = result.n_spikes;
@@ -368,9 +388,6 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     comm.all_reduce_sum(rss);
     summary.peak_rss_bytes = *std::max_element(rss.begin(), rss.end());
 
-    std::vector<std::vector<double>> report_data;
-    for (std::size_t k = 0; k < reports.size(); ++k)
-        report_data.push_back(gather_report(comm, recorders[k], reports[k].gids.size()));
     const auto weight_csv = app::weight_recorder_csv(weight_recorders, result.weight_events, net, comm);
 
     phase(comm, [&] {
@@ -384,8 +401,9 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             output::write_spikes_csv_from(staged.stage(*cfg.output.spikes_file_csv), *spool, cfg.output.spikes_sort_order);
         for (std::size_t k = 0; k < reports.size(); ++k) {
             reports[k].recorder = std::move(recorders[k]);
+            report_rows[k]->finish();
             output::write_report_h5(staged.stage(reports[k].file),
-                                    app::report_populations(reports[k], report_data[k], net, grid));
+                                    app::report_populations(reports[k], *report_rows[k], net, grid));
         }
         for (std::size_t k = 0; k < weight_recorders.size(); ++k) {
             const fs::path tmp = staged.stage(weight_recorders[k].file);

@@ -18,7 +18,7 @@ constexpr double kMsPerTic = 1.0 / 1000.0;  // NEST Range::MS_PER_TIC
 constexpr double kStdpEps = 1.0e-6;          // NEST connection_manager stdp_eps
 }  // namespace
 
-Simulation::Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
+Simulation::Simulation(network::Network& net, inputs::SpikeInputs virtual_spikes,
                        std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
                        Step exchange_interval, int n_threads)
     : net_(net),
@@ -299,7 +299,8 @@ void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& reco
         for (std::size_t k = 0; k < recorders.size(); ++k) {
             Recorder& r = recorders[k];
             if (t % r.interval != 0 || t <= r.start || t > r.stop) continue;
-            double* row = r.data.data() + static_cast<std::size_t>((t - first_sample_step(r)) / r.interval) * r.flat.size();
+            const auto sample = static_cast<std::size_t>((t - first_sample_step(r)) / r.interval);
+            double* row = r.data.data() + (sample - r.first_row) * r.flat.size();
             for (const std::size_t j : b.recorder_columns[k]) {
                 const auto f = r.flat[j];
                 row[j] = net_.groups[group_of_flat_[f]]->get(r.recordable[j], index_of_flat_[f]);
@@ -308,17 +309,24 @@ void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& reco
     }
 }
 
-Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progress, const SpikeSink& sink) {
+Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progress, const SpikeSink& sink,
+                       const RowSink& row_sink) {
     using clock = std::chrono::steady_clock;
     const auto started = clock::now();
     Result result;
     const Step n_steps = grid_.n_steps;
     const Step min_delay = exchange_interval_;
 
-    for (auto& r : recorders) {
+    // Samples of recorder r taken by the end of step `until` (sample steps are first, first + interval, ...).
+    auto samples_by = [n_steps](const Recorder& r, Step until) -> std::size_t {
         const Step first = first_sample_step(r);
-        r.n_samples = first > std::min(r.stop, n_steps) ? 0 : static_cast<std::size_t>((std::min(r.stop, n_steps) - first) / r.interval + 1);
-        r.data.assign(r.n_samples * r.flat.size(), 0.0);
+        const Step last = std::min({r.stop, n_steps, until});
+        return first > last ? 0 : static_cast<std::size_t>((last - first) / r.interval + 1);
+    };
+    for (auto& r : recorders) {
+        r.n_samples = samples_by(r, n_steps);
+        r.first_row = 0;
+        r.data.assign(row_sink ? 0 : r.n_samples * r.flat.size(), 0.0);
     }
     for (auto& b : blocks_) {
         b.recorder_columns.assign(recorders.size(), {});
@@ -328,11 +336,21 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
                     b.recorder_columns[k].push_back(j);
     }
 
-    std::size_t next_virtual = 0;
     std::vector<comm::Spike> local, exchange;
     for (Step t0 = 0; t0 < n_steps; t0 += min_delay) {
         const Step t1 = std::min(n_steps, t0 + min_delay);
+        if (row_sink)  // room for the rows of this interval's samples
+            for (auto& r : recorders) r.data.resize((samples_by(r, t1) - r.first_row) * r.flat.size(), 0.0);
         for_each_block([&](Block& b) { advance(b, t0, t1, recorders); });
+        if (row_sink)
+            for (std::size_t k = 0; k < recorders.size(); ++k) {
+                Recorder& r = recorders[k];
+                const std::size_t rows = samples_by(r, t1) - r.first_row;
+                if (rows == 0 || (rows < std::max<std::size_t>(r.flush_rows, 1) && t1 < n_steps)) continue;
+                row_sink(k, r, rows);
+                r.first_row += rows;
+                r.data.clear();
+            }
         local.clear();
         for (const auto& b : blocks_) local.insert(local.end(), b.local.begin(), b.local.end());
         // A stop request travels with the spikes (stamp -1), so every rank
@@ -355,10 +373,9 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
         else
             result.spikes.insert(result.spikes.end(), exchange.begin(), exchange.end());
         // Virtual spikes emitted in this interval (stamp - 1 in [t0, t1)).
-        const std::size_t first_virtual = next_virtual;
-        while (next_virtual < virtual_spikes_.size() && virtual_spikes_[next_virtual].stamp <= t1) ++next_virtual;
-        for (std::size_t k = first_virtual; k < next_virtual; ++k)
-            exchange.push_back({virtual_spikes_[k].stamp, virtual_spikes_[k].gid});
+        virtual_due_.clear();
+        virtual_spikes_.take_until(t1, virtual_due_);
+        for (const auto& v : virtual_due_) exchange.push_back({v.stamp, v.gid});
         std::sort(exchange.begin(), exchange.end(), [](const comm::Spike& a, const comm::Spike& b) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });

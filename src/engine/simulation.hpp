@@ -37,6 +37,12 @@ struct Recorder {
     Step stop = 0;
     std::vector<double> data;  // filled by the run: one row of flat.size() values per sample
     std::size_t n_samples = 0;
+    // With a RowSink: the sample rows are handed over, and dropped, whenever
+    // at least flush_rows of them are held after an exchange interval (and
+    // after the last); `data` then holds samples [first_row, ...). The same
+    // flush_rows on every rank makes the hand-overs collective.
+    std::size_t flush_rows = 0;
+    std::size_t first_row = 0;
 };
 
 struct Result {
@@ -53,7 +59,7 @@ class Simulation {
 public:
     // n_threads: OpenMP threads that work on the network's thread blocks
     // (at most one per block; the results do not depend on it).
-    Simulation(network::Network& net, std::vector<inputs::StampedSpike> virtual_spikes,
+    Simulation(network::Network& net, inputs::SpikeInputs virtual_spikes,
                std::vector<inputs::CurrentClamp> clamps, const TimeGrid& grid, comm::Communicator& comm,
                Step exchange_interval, int n_threads = 1);
 
@@ -64,9 +70,13 @@ public:
     // ranks'), sorted by (stamp, gid), as the interval ends; intervals come in
     // time order. With one, Result::spikes stays empty (memory flat in time).
     using SpikeSink = std::function<void(const std::vector<comm::Spike>&)>;
+    // Receives recorder k's rows [first_row, first_row + rows) (data holds
+    // them); called on every rank at the same intervals.
+    using RowSink = std::function<void(std::size_t k, const Recorder& r, std::size_t rows)>;
 
-    // Runs all steps; recorders are filled in place.
-    Result run(std::vector<Recorder>& recorders, const Progress& progress = {}, const SpikeSink& sink = {});
+    // Runs all steps; recorders are filled in place (or handed to row_sink).
+    Result run(std::vector<Recorder>& recorders, const Progress& progress = {}, const SpikeSink& sink = {},
+               const RowSink& row_sink = {});
 
 private:
     // What one thread block keeps between and within its tasks.
@@ -106,7 +116,8 @@ private:
     double* slot(Step step, int channel) { return ring_.data() + ((step % n_slots_) * n_channels_ + channel) * n_neurons_; }
 
     network::Network& net_;
-    std::vector<inputs::StampedSpike> virtual_spikes_;
+    inputs::SpikeInputs virtual_spikes_;
+    std::vector<inputs::StampedSpike> virtual_due_;  // the current interval's
     std::vector<inputs::CurrentClamp> clamps_;
     TimeGrid grid_;
     comm::Communicator& comm_;
