@@ -104,6 +104,107 @@ void SpikeSpool::finish() {
         p.out = nullptr;
     }
     if (error_) throw output_error(*error_);
+    if (order_ == SortOrder::ById)
+        for (auto& p : pops_)
+            if (p.count) sort_by_id(p);
+}
+
+// By node id, stably (ties keep the recorded order: the result of one
+// stable sort of everything), with bounded memory: the node ids are cut
+// into ranges of about `capacity` spikes (from the per-node counts; a node
+// never spans two), one pass deals the spikes into a bucket file per range,
+// and each bucket is sorted in memory and appended to the sorted file,
+// which then replaces the spool.
+void SpikeSpool::sort_by_id(Pop& p) {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> counts;  // (node id, spikes)
+    for (std::size_t row = 0; row < p.count_of_row.size(); ++row)
+        if (p.count_of_row[row]) counts.emplace_back(p.id_of_row[row], p.count_of_row[row]);
+    std::sort(counts.begin(), counts.end());
+    // At most kMaxBuckets open files: ranges grow beyond chunk_ for huge runs.
+    const std::uint64_t capacity = std::max<std::uint64_t>(chunk_, (p.count + kMaxBuckets - 1) / kMaxBuckets);
+    std::vector<std::uint64_t> range_lo;  // first node id of each range
+    std::uint64_t in_range = 0;
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        const bool same_node = k > 0 && counts[k].first == counts[k - 1].first;
+        if (range_lo.empty() || (!same_node && in_range + counts[k].second > capacity)) {
+            range_lo.push_back(counts[k].first);
+            in_range = 0;
+        }
+        in_range += counts[k].second;
+    }
+
+    auto fail_io = [](const fs::path& f, const char* what) {
+        throw output_error("cannot sort the spike spool '" + f.string() + "' by node id: " +
+                           (errno ? std::strerror(errno) : what));
+    };
+    auto open = [&](const fs::path& f, const char* mode) {
+        errno = 0;
+        std::unique_ptr<std::FILE, FileCloser> file(std::fopen(f.c_str(), mode));
+        if (!file) fail_io(f, "cannot open");
+        return file;
+    };
+    const fs::path sorted_file = p.file.string() + ".sorted";
+    auto bucket_file = [&](std::size_t b) { return fs::path(p.file.string() + "." + std::to_string(b)); };
+    struct Remove {  // the bucket and sorted files go on any error
+        std::vector<fs::path> files;
+        ~Remove() {
+            std::error_code ec;
+            for (const auto& f : files) fs::remove(f, ec);
+        }
+    } remove;
+    remove.files.push_back(sorted_file);
+
+    std::vector<std::unique_ptr<std::FILE, FileCloser>> buckets;
+    if (range_lo.size() > 1) {
+        for (std::size_t b = 0; b < range_lo.size(); ++b) {
+            remove.files.push_back(bucket_file(b));
+            buckets.push_back(open(bucket_file(b), "wb"));
+        }
+        read_all(p, [&](const Record* r, std::size_t n) {
+            for (std::size_t k = 0; k < n; ++k) {
+                const auto b = static_cast<std::size_t>(
+                    std::upper_bound(range_lo.begin(), range_lo.end(), r[k].node_id) - range_lo.begin() - 1);
+                errno = 0;
+                if (std::fwrite(&r[k], sizeof(Record), 1, buckets[b].get()) != 1) fail_io(bucket_file(b), "write failed");
+            }
+        });
+        for (std::size_t b = 0; b < buckets.size(); ++b) {
+            errno = 0;
+            if (std::fclose(buckets[b].release()) != 0) fail_io(bucket_file(b), "close failed");
+        }
+    }
+
+    auto out = open(sorted_file, "wb");
+    std::vector<Record> records;
+    auto sort_and_write = [&](const fs::path& from) {
+        std::stable_sort(records.begin(), records.end(), [](const Record& a, const Record& b) {
+            return a.node_id < b.node_id || (a.node_id == b.node_id && a.t < b.t);  // sort_spikes' by_id order
+        });
+        errno = 0;
+        if (std::fwrite(records.data(), sizeof(Record), records.size(), out.get()) != records.size())
+            fail_io(from, "write failed");
+    };
+    if (range_lo.size() <= 1) {
+        read_all(p, [&](const Record* r, std::size_t n) { records.insert(records.end(), r, r + n); });
+        sort_and_write(sorted_file);
+    } else {
+        for (std::size_t b = 0; b < range_lo.size(); ++b) {
+            const fs::path f = bucket_file(b);
+            std::error_code ec;
+            records.resize(static_cast<std::size_t>(fs::file_size(f, ec) / sizeof(Record)));
+            auto in = open(f, "rb");
+            errno = 0;
+            if (std::fread(records.data(), sizeof(Record), records.size(), in.get()) != records.size())
+                fail_io(f, "the file is shorter than written");
+            sort_and_write(f);
+            fs::remove(f, ec);
+        }
+    }
+    errno = 0;
+    if (std::fclose(out.release()) != 0) fail_io(sorted_file, "close failed");
+    std::error_code ec;
+    fs::rename(sorted_file, p.file, ec);
+    if (ec) throw output_error("cannot sort the spike spool '" + p.file.string() + "' by node id: " + ec.message());
 }
 
 template <class F>
@@ -135,46 +236,16 @@ void SpikeSpool::for_each_chunk(std::size_t i, SortOrder order,
     PopulationSpikes piece;
     piece.population = p.name;
 
-    if (order != SortOrder::ById) {  // the file is in the order asked for
-        read_all(p, [&](const Record* r, std::size_t n) {
-            piece.timestamps.resize(n);
-            piece.node_ids.resize(n);
-            for (std::size_t k = 0; k < n; ++k) {
-                piece.timestamps[k] = r[k].t;
-                piece.node_ids[k] = r[k].node_id;
-            }
-            chunk(piece);
-        });
-        return;
-    }
-
-    // by_id: node-id ranges [lo, hi] of at most chunk_ spikes each (a node
-    // with more forms a range alone), one pass over the file per range.
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> counts;  // (node id, spikes)
-    for (std::size_t row = 0; row < p.count_of_row.size(); ++row)
-        if (p.count_of_row[row]) counts.emplace_back(p.id_of_row[row], p.count_of_row[row]);
-    std::sort(counts.begin(), counts.end());
-    std::size_t first = 0;
-    while (first < counts.size()) {
-        std::uint64_t in_range = counts[first].second;
-        std::size_t last = first;
-        while (last + 1 < counts.size() &&
-               (counts[last + 1].first == counts[last].first || in_range + counts[last + 1].second <= chunk_))
-            in_range += counts[++last].second;
-        const std::uint64_t lo = counts[first].first, hi = counts[last].first;
-        piece.timestamps.clear();
-        piece.node_ids.clear();
-        read_all(p, [&](const Record* r, std::size_t n) {
-            for (std::size_t k = 0; k < n; ++k)
-                if (r[k].node_id >= lo && r[k].node_id <= hi) {
-                    piece.timestamps.push_back(r[k].t);
-                    piece.node_ids.push_back(r[k].node_id);
-                }
-        });
-        sort_spikes(piece, SortOrder::ById);  // stable: ties keep the recorded order, as one sort of all
+    // finish() left the file in the order asked for.
+    read_all(p, [&](const Record* r, std::size_t n) {
+        piece.timestamps.resize(n);
+        piece.node_ids.resize(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            piece.timestamps[k] = r[k].t;
+            piece.node_ids[k] = r[k].node_id;
+        }
         chunk(piece);
-        first = last + 1;
-    }
+    });
 }
 
 }  // namespace pointsim::output

@@ -8,8 +8,9 @@
 // - none: as recorded (by step, then gid);
 // - by_time: as recorded, each interval sorted by (time, node_id) when it is
 //   appended (intervals do not overlap in time, so the whole is sorted);
-// - by_id: in passes over the file, one node-id range at a time, each range
-//   holding at most `chunk` spikes (from the per-node counts kept in memory).
+// - by_id: sorted by finish() in two passes (spikes dealt into a bucket file
+//   per node-id range of about `chunk` spikes, from the per-node counts kept
+//   in memory; each bucket sorted in memory).
 // The result is the same as sort_spikes on all the spikes at once.
 #include <cstdint>
 #include <cstdio>
@@ -46,7 +47,8 @@ public:
     // and the spool stops writing; finish() reports it.
     void add(std::size_t pop, std::size_t row, std::uint64_t node_id, double t_ms);
     void end_interval();
-    // Flushes the files for reading. Throws Error(Output) naming the file that could not be written.
+    // Flushes the files for reading (and sorts them for by_id). Throws
+    // Error(Output) naming the file that could not be written.
     void finish();
 
     std::size_t n_populations() const override { return pops_.size(); }
@@ -72,6 +74,8 @@ private:
     // Calls f(records, n) for consecutive pieces of population i's file.
     template <class F>
     void read_all(const Pop& p, F&& f) const;
+    void sort_by_id(Pop& p);
+    static constexpr std::uint64_t kMaxBuckets = 256;
     void fail(const Pop& p, const std::string& what);
 
     std::optional<std::filesystem::path> dir_;
