@@ -18,12 +18,11 @@ FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-20}
 targets=(${FUZZ_TARGETS:-fuzz_config fuzz_type_table fuzz_spikes_csv fuzz_spikes_h5 fuzz_node_sets fuzz_recipe})
 start=$(date +%s)
 
-# -O1 with line tables only and a unity build, as the sanitizer job: the
-# build takes about half the time of -O2 -g, and stack traces still name
-# file and line.
+# -O1 with line tables only, as the sanitizer job: the build takes about half
+# the time of -O2 -g, and stack traces still name file and line.
 flags="-O1 -gline-tables-only"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOINTSIM_FUZZ=ON -DPOINTSIM_BUILD_TESTS=OFF \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_UNITY_BUILD=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${targets[@]}"
 echo "fuzz: build took $(( $(date +%s) - start )) s"
