@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "common/error.hpp"
@@ -24,6 +25,21 @@ constexpr std::size_t kReadAhead = 4096;  // spikes read at a time from each run
     std::error_code ec;
     throw input_error("spike inputs: cannot " + what + " the temporary file in " +
                       std::filesystem::temp_directory_path(ec).string() + " (TMPDIR): " + std::strerror(errno));
+}
+
+// All `bytes` through pread or pwrite at `at`, whatever the partial
+// transfers and interruptions; else the message names the temporary file.
+template <class Transfer, class Buffer>
+void transfer_all(Transfer transfer, int fd, Buffer* data, std::size_t bytes, off_t at, const char* what) {
+    auto* p = reinterpret_cast<std::conditional_t<std::is_const_v<Buffer>, const char, char>*>(data);
+    while (bytes > 0) {
+        const ssize_t n = transfer(fd, p, bytes, at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail_tmp(what);
+        p += n;
+        at += n;
+        bytes -= static_cast<std::size_t>(n);
+    }
 }
 
 }  // namespace
@@ -69,17 +85,8 @@ void SpikeInputs::write_run() {
     Run r;
     r.offset = runs_.empty() ? 0 : runs_.back().offset + runs_.back().length;
     r.length = pending_.size();
-    const auto* bytes = reinterpret_cast<const char*>(pending_.data());
-    std::size_t left = pending_.size() * sizeof(StampedSpike);
-    auto at = static_cast<off_t>(r.offset * sizeof(StampedSpike));
-    while (left > 0) {
-        const ssize_t n = ::pwrite(fd_, bytes, left, at);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail_tmp("write");
-        bytes += n;
-        at += n;
-        left -= static_cast<std::size_t>(n);
-    }
+    transfer_all(::pwrite, fd_, pending_.data(), pending_.size() * sizeof(StampedSpike),
+                 static_cast<off_t>(r.offset * sizeof(StampedSpike)), "write");
     runs_.push_back(std::move(r));
     pending_.clear();
 }
@@ -88,17 +95,8 @@ bool SpikeInputs::refill(Run& r) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kReadAhead, r.length - r.next));
     r.buffer.resize(n);
     r.pos = 0;
-    auto* bytes = reinterpret_cast<char*>(r.buffer.data());
-    std::size_t left = n * sizeof(StampedSpike);
-    auto at = static_cast<off_t>((r.offset + r.next) * sizeof(StampedSpike));
-    while (left > 0) {
-        const ssize_t got = ::pread(fd_, bytes, left, at);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) fail_tmp("read");
-        bytes += got;
-        at += got;
-        left -= static_cast<std::size_t>(got);
-    }
+    transfer_all(::pread, fd_, r.buffer.data(), n * sizeof(StampedSpike),
+                 static_cast<off_t>((r.offset + r.next) * sizeof(StampedSpike)), "read");
     r.next += n;
     return n > 0;
 }
