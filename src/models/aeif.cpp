@@ -403,6 +403,13 @@ public:
         }
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("y", y_);
+        fields.add("r", r_);
+        fields.add("I_stim", I_stim_);
+        fields.add("integration_step", integration_step_);
+    }
+
     const std::vector<std::string>& recordables() const override { return names_; }
     std::string units(std::size_t which) const override { return v_.recordables[which].unit; }
     double get(std::size_t which, std::size_t i) const override {

@@ -195,6 +195,19 @@ public:
         }
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("y", y_);
+        fields.add("threshold", threshold_);
+        fields.add("threshold_spike", threshold_spike_);
+        fields.add("threshold_voltage", threshold_voltage_);
+        fields.add("ASCurrents_sum", ASCurrents_sum_);
+        for (std::size_t a = 0; a < ASCurrents_.size(); ++a)
+            fields.add("ASCurrents[" + std::to_string(a) + "]", ASCurrents_[a]);
+        fields.add("refractory", refractory_);
+        fields.add("I", I_);
+        fields.add("integration_step", integration_step_);
+    }
+
     // The registry's table (src/models/registry.cpp): NEST's V_m, I,
     // ASCurrents_sum, threshold, threshold_spike, threshold_voltage, then
     // g_1, g_2, ... for a fixed number of ports (NEST names one per port).

@@ -3,6 +3,7 @@
 // PSCs on receptor ports 1..n (one per tau_syn), bit for bit.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "models/glif_common.hpp"
 #include "models/iaf_propagator.hpp"
@@ -160,6 +161,23 @@ public:
                                       y2_[r].data());
         }
         std::copy(current_in, current_in + size(), I_.begin());
+    }
+
+    void state_fields(StateFields& fields) override {
+        fields.add("U", U_);
+        fields.add("threshold", threshold_);
+        fields.add("threshold_spike", threshold_spike_);
+        fields.add("threshold_voltage", threshold_voltage_);
+        fields.add("I", I_);
+        fields.add("I_syn", I_syn_);
+        fields.add("ASCurrents_sum", ASCurrents_sum_);
+        fields.add("refractory", refractory_);
+        for (std::size_t a = 0; a < ASCurrents_.size(); ++a)
+            fields.add("ASCurrents[" + std::to_string(a) + "]", ASCurrents_[a]);
+        for (std::size_t r = 0; r < y1_.size(); ++r) {
+            fields.add("y1[" + std::to_string(r) + "]", y1_[r]);
+            fields.add("y2[" + std::to_string(r) + "]", y2_[r]);
+        }
     }
 
     const std::vector<std::string>& recordables() const override {

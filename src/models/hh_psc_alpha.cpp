@@ -199,6 +199,13 @@ public:
         }
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("y", y_);
+        fields.add("r", r_);
+        fields.add("I_stim", I_stim_);
+        fields.add("integration_step", integration_step_);
+    }
+
     const std::vector<std::string>& recordables() const override {
         static const std::vector<std::string> names{"V_m", "I_syn_ex", "I_syn_in", "Act_m", "Inact_h", "Act_n"};
         return names;

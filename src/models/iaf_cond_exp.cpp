@@ -156,6 +156,13 @@ public:
         }
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("y", y_);
+        fields.add("r", r_);
+        fields.add("I_stim", I_stim_);
+        fields.add("integration_step", integration_step_);
+    }
+
     const std::vector<std::string>& recordables() const override {
         static const std::vector<std::string> names{"V_m", "g_ex", "g_in"};
         return names;

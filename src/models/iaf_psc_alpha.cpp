@@ -125,6 +125,16 @@ public:
         if (n_spiked > 0.0) append_spiked(spiked_, fired);
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("y3", y3_);
+        fields.add("y0", y0_);
+        fields.add("I_ex", I_ex_);
+        fields.add("dI_ex", dI_ex_);
+        fields.add("I_in", I_in_);
+        fields.add("dI_in", dI_in_);
+        fields.add("r", r_);
+    }
+
     const std::vector<std::string>& recordables() const override {
         static const std::vector<std::string> names{"V_m", "I_syn_ex", "I_syn_in"};
         return names;

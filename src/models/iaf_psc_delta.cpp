@@ -112,6 +112,13 @@ public:
         if (n_spiked > 0.0) append_spiked(spiked_, fired);
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("y3", y3_);
+        fields.add("y0", y0_);
+        fields.add("refr_spikes", refr_spikes_);
+        fields.add("r", r_);
+    }
+
     const std::vector<std::string>& recordables() const override {
         static const std::vector<std::string> names{"V_m"};
         return names;

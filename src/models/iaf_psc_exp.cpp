@@ -98,6 +98,14 @@ public:
         }
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("V", V_);
+        fields.add("i_0", i_0_);
+        fields.add("i_ex", i_ex_);
+        fields.add("i_in", i_in_);
+        fields.add("r", r_);
+    }
+
     const std::vector<std::string>& recordables() const override {
         static const std::vector<std::string> names{"V_m", "I_syn_ex", "I_syn_in"};
         return names;

@@ -95,6 +95,13 @@ protected:
         V_[i] = V;
         I_const_[i] = current_in[i];
     }
+    // The state arrays every neuron has; each model's state_fields adds its PSCs.
+    void common_state_fields(StateFields& fields) {
+        fields.add("V", V_);
+        fields.add("I_const", I_const_);
+        fields.add("current", current_);
+        fields.add("r", r_);
+    }
     // Recordable `which` (V_m, I_syn, I_syn_1, ...) of neuron i, whose ports'
     // currents are psc[port - 1][i]. I_syn_k of a neuron without port k: 0
     // (NEST has no such recordable for it).
@@ -190,6 +197,14 @@ public:
         return recorded(which, i, props_[type_[i]].E_L, y2_);
     }
 
+    void state_fields(StateFields& fields) override {
+        common_state_fields(fields);
+        for (std::size_t k = 0; k < y1_.size(); ++k) {
+            fields.add("y1[" + std::to_string(k) + "]", y1_[k]);
+            fields.add("y2[" + std::to_string(k) + "]", y2_[k]);
+        }
+    }
+
 private:
     std::vector<AlphaMultiProps> props_;
     std::vector<std::vector<double>> y1_, y2_;  // [port - 1][neuron]: dI and I of each alpha PSC
@@ -258,6 +273,11 @@ public:
 
     double get(std::size_t which, std::size_t i) const override {
         return recorded(which, i, props_[type_[i]].E_L, i_syn_);
+    }
+
+    void state_fields(StateFields& fields) override {
+        common_state_fields(fields);
+        for (std::size_t k = 0; k < i_syn_.size(); ++k) fields.add("i_syn[" + std::to_string(k) + "]", i_syn_[k]);
     }
 
 private:

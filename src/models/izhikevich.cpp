@@ -98,6 +98,12 @@ public:
         }
     }
 
+    void state_fields(StateFields& fields) override {
+        fields.add("v", v_);
+        fields.add("u", u_);
+        fields.add("I", I_);
+    }
+
     const std::vector<std::string>& recordables() const override {
         static const std::vector<std::string> names{"V_m", "U_m"};
         return names;

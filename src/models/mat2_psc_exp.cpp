@@ -102,6 +102,18 @@ public:
         check_receptor(model(), receptor, 0, 0);
         return weight >= 0.0 ? 0 : 1;
     }
+    // Both models' state (thdv_ and thv_ stay 0 in mat2_psc_exp).
+    void state_fields(StateFields& fields) override {
+        fields.add("V", V_);
+        fields.add("th1", th1_);
+        fields.add("th2", th2_);
+        fields.add("thdv", thdv_);
+        fields.add("thv", thv_);
+        fields.add("i_ex", i_ex_);
+        fields.add("i_in", i_in_);
+        fields.add("i_0", i_0_);
+        fields.add("r", r_);
+    }
 
 protected:
     void init_state(const std::vector<MatParams>& params, const std::vector<std::uint32_t>& set_of_neuron) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,26 @@ using Json = nlohmann::json;
 struct ParameterSet {
     Json params = Json::object();
     std::string source;  // e.g. "/abs/472363762_point.json (node type 100)"
+};
+
+// The arrays a group's state lives in, named, for checkpoints and saved
+// states (engine::Simulation::save_state): everything update() changes and
+// reads again (membrane and synaptic state, refractory counters, adaptive
+// step sizes, the current of the next step), not parameters or propagators,
+// which the circuit gives again, and not per-step scratch. Each array keeps
+// its size for the whole run, so the spans stay valid.
+struct StateFields {
+    struct Field {
+        std::string name;
+        void* data;
+        std::size_t bytes;
+    };
+    std::vector<Field> fields;
+    template <class T>
+    void add(std::string name, std::vector<T>& values) {
+        static_assert(std::is_trivially_copyable_v<T>);
+        fields.push_back({std::move(name), values.data(), values.size() * sizeof(T)});
+    }
 };
 
 class NeuronGroup {
@@ -47,6 +68,9 @@ public:
     // acts on V from the next step on. Appends the indices of neurons that fired.
     virtual void update(const double* const* spike_in, const double* current_in,
                         std::vector<std::uint32_t>& fired) = 0;
+
+    // Lists the group's state arrays (see StateFields).
+    virtual void state_fields(StateFields& fields) = 0;
 
     // Names NEST gives the model's recordables, and their units.
     virtual const std::vector<std::string>& recordables() const = 0;
