@@ -269,19 +269,23 @@ Step first_sample_step(const Recorder& r) { return (r.start / r.interval + 1) * 
 
 }  // namespace
 
+void Simulation::apply_clamps(Block& b, Step n) {
+    for (; b.next_clamp_event < clamp_events_.size() && clamp_events_[b.next_clamp_event].step <= n; ++b.next_clamp_event) {
+        const auto& e = clamp_events_[b.next_clamp_event];
+        b.clamp_amp[e.clamp] = e.amplitude;
+        for (auto t : clamps_[e.clamp].targets) {
+            if (t < b.flat_begin || t >= b.flat_end) continue;
+            double sum = 0.0;
+            for (auto k : clamps_of_[t]) sum += b.clamp_amp[k];
+            current_[t] = sum;
+        }
+    }
+}
+
 void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders) {
     b.local.clear();
     for (Step n = t0; n < t1; ++n) {
-        for (; b.next_clamp_event < clamp_events_.size() && clamp_events_[b.next_clamp_event].step <= n; ++b.next_clamp_event) {
-            const auto& e = clamp_events_[b.next_clamp_event];
-            b.clamp_amp[e.clamp] = e.amplitude;
-            for (auto t : clamps_[e.clamp].targets) {
-                if (t < b.flat_begin || t >= b.flat_end) continue;
-                double sum = 0.0;
-                for (auto k : clamps_of_[t]) sum += b.clamp_amp[k];
-                current_[t] = sum;
-            }
-        }
+        apply_clamps(b, n);
         for (std::size_t g = b.group_begin; g < b.group_end; ++g) {
             const std::uint32_t offset = net_.group_offset[g];
             for (int c = 0; c < n_channels_; ++c) b.channels[static_cast<std::size_t>(c)] = slot(n, c) + offset;
@@ -310,7 +314,7 @@ void Simulation::advance(Block& b, Step t0, Step t1, std::vector<Recorder>& reco
 }
 
 Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progress, const SpikeSink& sink,
-                       const RowSink& row_sink) {
+                       const RowSink& row_sink, const Boundary& boundary) {
     using clock = std::chrono::steady_clock;
     const auto started = clock::now();
     Result result;
@@ -325,8 +329,16 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
     };
     for (auto& r : recorders) {
         r.n_samples = samples_by(r, n_steps);
+        if (recorders_restored_) continue;  // rows [0, first_row) handed over, data holds the rest
         r.first_row = 0;
         r.data.assign(row_sink ? 0 : r.n_samples * r.flat.size(), 0.0);
+    }
+    // From a saved state: clamps as they stand at its step, and the input
+    // spikes emitted before it (already in the input buffers) skipped.
+    if (start_step_ > 0) {
+        for (auto& b : blocks_) apply_clamps(b, start_step_ - 1);
+        virtual_due_.clear();
+        virtual_spikes_.take_until(start_step_, virtual_due_);
     }
     for (auto& b : blocks_) {
         b.recorder_columns.assign(recorders.size(), {});
@@ -337,7 +349,8 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
     }
 
     std::vector<comm::Spike> local, exchange;
-    for (Step t0 = 0; t0 < n_steps; t0 += min_delay) {
+    done_ = start_step_;
+    for (Step t0 = start_step_; t0 < n_steps; t0 += min_delay) {
         const Step t1 = std::min(n_steps, t0 + min_delay);
         if (row_sink)  // room for the rows of this interval's samples
             for (auto& r : recorders) r.data.resize((samples_by(r, t1) - r.first_row) * r.flat.size(), 0.0);
@@ -357,17 +370,24 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
         // stops after the same interval and none waits for the others.
         if (const int sig = interrupt::requested()) local.push_back({-1, static_cast<std::uint64_t>(sig)});
         exchange = comm_.all_gather(local);
-        for (const auto& s : exchange) {
-            if (s.stamp != -1) continue;
-            std::ostringstream msg;
-            msg << "interrupted by " << (s.gid == SIGTERM ? "SIGTERM" : "SIGINT") << " at t = " << grid_.step_to_ms(t1)
-                << " ms of " << grid_.step_to_ms(n_steps) << " ms; no output was written, earlier outputs are untouched";
-            throw Error(ErrorKind::Interrupted, msg.str());
+        int signal = 0;  // the lowest rank's, as every rank sees the same exchange
+        for (const auto& s : exchange)
+            if (s.stamp == -1 && !signal) signal = static_cast<int>(s.gid);
+        if (signal) {
+            exchange.erase(std::remove_if(exchange.begin(), exchange.end(), [](const comm::Spike& s) { return s.stamp == -1; }),
+                           exchange.end());
+            if (!boundary) {
+                std::ostringstream msg;
+                msg << "interrupted by " << (signal == SIGTERM ? "SIGTERM" : signal == SIGUSR1 ? "SIGUSR1" : "SIGINT")
+                    << " at t = " << grid_.step_to_ms(t1) << " ms of " << grid_.step_to_ms(n_steps)
+                    << " ms; no output was written, earlier outputs are untouched";
+                throw Error(ErrorKind::Interrupted, msg.str());
+            }
         }
         std::sort(exchange.begin(), exchange.end(), [](const comm::Spike& a, const comm::Spike& b) {
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });
-        result.n_spikes += exchange.size();
+        n_spikes_ += exchange.size();
         if (sink)
             sink(exchange);
         else
@@ -380,8 +400,14 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
             return a.stamp != b.stamp ? a.stamp < b.stamp : a.gid < b.gid;
         });
         for_each_block([&](Block& b) { deliver(b, exchange); });
+        done_ = t1;
         if (progress) progress(t1, n_steps);
+        if (boundary && boundary(t1, signal)) {
+            result.stopped_at = t1;
+            break;
+        }
     }
+    result.n_spikes = n_spikes_;
     for (auto& b : blocks_) {
         result.synaptic_events += std::exchange(b.events, 0);
         result.weight_events.insert(result.weight_events.end(), b.weight_events.begin(), b.weight_events.end());
@@ -390,6 +416,133 @@ Result Simulation::run(std::vector<Recorder>& recorders, const Progress& progres
     for (const auto& h : history_) result.stdp_history_entries += h.size();
     result.simulate_seconds = std::chrono::duration<double>(clock::now() - started).count();
     return result;
+}
+
+namespace {
+constexpr std::uint32_t kStateVersion = 1;
+}  // namespace
+
+void Simulation::save_state(StateWriter& out, const std::vector<Recorder>& recorders) const {
+    out.section("engine");
+    out.put(kStateVersion);
+    out.put<std::uint64_t>(blocks_.size());
+    out.put(done_);
+    out.put(n_spikes_);
+    out.section("neurons");
+    out.put<std::uint64_t>(net_.groups.size());
+    for (const auto& g : net_.groups) {
+        models::StateFields f;
+        g->state_fields(f);
+        out.put_string(g->model());
+        out.put<std::uint64_t>(f.fields.size());
+        for (const auto& field : f.fields) {
+            out.put_string(field.name);
+            out.put_span(field.data, field.bytes);
+        }
+    }
+    out.section("input buffers");
+    out.put_vector(ring_);
+    out.section("synapses with state");
+    const auto& p = net_.plastic;
+    out.put_vector(p.weight);
+    out.put_vector(p.t_last);
+    out.put_vector(p.stdp);
+    out.put_vector(p.tsodyks2);
+    out.put_vector(p.tsodyks);
+    out.section("stdp histories");
+    out.put_vector(Kminus_);
+    out.put_vector(last_spike_);
+    for (const auto& h : history_) {
+        out.put<std::uint64_t>(h.size());
+        for (std::size_t i = 0; i < h.size(); ++i) out.put(h[i]);
+    }
+    out.section("blocks");
+    for (const auto& b : blocks_) {
+        out.put(b.events);
+        out.put_vector(b.weight_events);
+    }
+    out.section("recorders");
+    out.put<std::uint64_t>(recorders.size());
+    for (const auto& r : recorders) {
+        out.put<std::uint64_t>(r.first_row);
+        out.put_vector(r.data);
+    }
+}
+
+void Simulation::restore_state(StateReader& in, std::vector<Recorder>& recorders, bool with_recorders) {
+    in.section("engine");
+    if (const auto version = in.get<std::uint32_t>(); version != kStateVersion)
+        throw in.mismatch("state format " + std::to_string(version) + ", this pointsim reads " + std::to_string(kStateVersion));
+    if (const auto blocks = in.get<std::uint64_t>(); blocks != blocks_.size())
+        throw in.mismatch(std::to_string(blocks) + " thread blocks there, " + std::to_string(blocks_.size()) +
+                          " here (resume with the same number of processes and threads)");
+    const auto step = in.get<Step>();
+    const auto n_spikes = in.get<std::uint64_t>();
+    in.section("neurons");
+    if (const auto n = in.get<std::uint64_t>(); n != net_.groups.size())
+        throw in.mismatch(std::to_string(n) + " neuron groups there, " + std::to_string(net_.groups.size()) + " here");
+    for (std::size_t g = 0; g < net_.groups.size(); ++g) {
+        models::StateFields f;
+        net_.groups[g]->state_fields(f);
+        const std::string model = in.get_string();
+        if (model != net_.groups[g]->model())
+            throw in.mismatch("neuron group " + std::to_string(g) + " is " + model + " there, " + net_.groups[g]->model() + " here");
+        if (const auto n = in.get<std::uint64_t>(); n != f.fields.size())
+            throw in.mismatch(model + " group " + std::to_string(g) + " has " + std::to_string(n) + " state arrays there, " +
+                              std::to_string(f.fields.size()) + " here");
+        for (const auto& field : f.fields) {
+            const std::string name = in.get_string();
+            if (name != field.name) throw in.mismatch(model + " state '" + name + "' there, '" + field.name + "' here");
+            in.get_span(field.data, field.bytes, model + " group " + std::to_string(g) + " '" + field.name + "'");
+        }
+    }
+    in.section("input buffers");
+    in.get_same_size(ring_, "the input buffers");
+    in.section("synapses with state");
+    auto& p = net_.plastic;
+    in.get_same_size(p.weight, "the weights");
+    in.get_same_size(p.t_last, "the last spike times");
+    in.get_same_size(p.stdp, "the stdp_synapse states");
+    in.get_same_size(p.tsodyks2, "the tsodyks2_synapse states");
+    in.get_same_size(p.tsodyks, "the tsodyks_synapse states");
+    in.section("stdp histories");
+    in.get_same_size(Kminus_, "the K- traces");
+    in.get_same_size(last_spike_, "the last postsynaptic spikes");
+    for (auto& h : history_) {
+        h.entries.resize(in.get<std::uint64_t>());
+        h.first = 0;
+        for (auto& e : h.entries) e = in.get<HistoryEntry>();
+    }
+    in.section("blocks");
+    for (auto& b : blocks_) {
+        b.events = in.get<std::uint64_t>();
+        in.get_vector(b.weight_events);
+    }
+    in.section("recorders");
+    const auto n_recorders = in.get<std::uint64_t>();
+    if (with_recorders) {
+        if (n_recorders != recorders.size())
+            throw in.mismatch(std::to_string(n_recorders) + " reports there, " + std::to_string(recorders.size()) + " here");
+        for (auto& r : recorders) {
+            r.first_row = in.get<std::uint64_t>();
+            in.get_vector(r.data);
+        }
+        n_spikes_ = n_spikes;
+        recorders_restored_ = true;
+    } else {
+        for (std::uint64_t k = 0; k < n_recorders; ++k) {
+            (void)in.get<std::uint64_t>();
+            std::vector<double> skipped;
+            in.get_vector(skipped);
+        }
+        // A new run from a saved state: its own counts start from zero.
+        for (auto& b : blocks_) {
+            b.events = 0;
+            b.weight_events.clear();
+        }
+    }
+    if (!in.at_end()) throw in.mismatch("bytes left after the last section");
+    start_step_ = done_ = step;
 }
 
 }  // namespace pointsim::engine

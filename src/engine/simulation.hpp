@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "comm/communicator.hpp"
+#include "common/state_io.hpp"
 #include "common/time.hpp"
 #include "inputs/inputs.hpp"
 #include "network/network.hpp"
@@ -53,6 +54,7 @@ struct Result {
     std::vector<network::WeightEvent> weight_events;  // transmissions through recorded synapses with state
     double build_seconds = 0.0;
     double simulate_seconds = 0.0;
+    Step stopped_at = -1;  // the step a Boundary stopped the run at; -1 if it ran to the end
 };
 
 class Simulation {
@@ -74,9 +76,32 @@ public:
     // them); called on every rank at the same intervals.
     using RowSink = std::function<void(std::size_t k, const Recorder& r, std::size_t rows)>;
 
-    // Runs all steps; recorders are filled in place (or handed to row_sink).
+    // Called on every rank at the end of each exchange interval, once its
+    // spikes are delivered (the state is then complete at step `done`:
+    // save_state may be called), with the signal any rank received (SIGINT,
+    // SIGTERM, SIGUSR1; 0 if none). Returning true stops the run there:
+    // run() returns with Result::stopped_at = done. Without one, a signal
+    // stops the run with Error(Interrupted).
+    using Boundary = std::function<bool(Step done, int signal)>;
+
+    // Runs the steps from the start (0, or the restored state's step) to the
+    // grid's end; recorders are filled in place (or handed to row_sink).
     Result run(std::vector<Recorder>& recorders, const Progress& progress = {}, const SpikeSink& sink = {},
-               const RowSink& row_sink = {});
+               const RowSink& row_sink = {}, const Boundary& boundary = {});
+
+    // The state at an exchange boundary, inside or after run(): neurons,
+    // input buffers in flight, synapses with state and the stdp histories,
+    // the recorders' rows not handed over yet, and the counts behind
+    // Result. Inputs and clamps are not saved: they are read again and
+    // wound forward to the step.
+    void save_state(StateWriter& out, const std::vector<Recorder>& recorders) const;
+    // Before run(): continue from a saved state. with_recorders: the state
+    // is this run's own checkpoint (same config), so its recorders' rows are
+    // restored too; otherwise (a saved state started with a new config) the
+    // recorders start empty and must not sample before the state's step.
+    // Throws Error(Input) naming the first array that does not fit.
+    void restore_state(StateReader& in, std::vector<Recorder>& recorders, bool with_recorders);
+    Step start_step() const { return start_step_; }
 
 private:
     // What one thread block keeps between and within its tasks.
@@ -98,6 +123,8 @@ private:
     // rethrows the error of the lowest failing block (deterministic).
     template <class Task>
     void for_each_block(Task&& task);
+    // Applies the clamp changes due by step n (inclusive) to the block's neurons.
+    void apply_clamps(Block& b, Step n);
     // Steps [t0, t1) of one block's neurons: clamps, updates, recorders.
     void advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders);
     // Delivery of the sorted spikes onto one block's neurons.
@@ -129,6 +156,10 @@ private:
     std::vector<std::size_t> group_of_flat_, index_of_flat_;
     int n_threads_;
     std::vector<Block> blocks_;
+    Step start_step_ = 0;             // where run() begins (restore_state)
+    Step done_ = 0;                   // steps done: the state's step at a boundary
+    bool recorders_restored_ = false;
+    std::uint64_t n_spikes_ = 0;      // spikes of the simulated neurons so far, all ranks
 
     // Current clamps: amplitude changes of all clamps by (step, clamp); a
     // neuron's input is the sum over its clamps in clamp order.
