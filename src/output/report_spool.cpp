@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 ReportSpool::ReportSpool(const fs::path& dir, const std::string& name, std::size_t n_cols)
     // Hidden and named like the staged outputs: a killed run leaves a ".pointsim-tmp" file at most.
-    : file_(dir / ("." + name + "-" + std::to_string(::getpid()) + ".rows.pointsim-tmp")), cols_(n_cols) {}
+    : name_(name), file_(dir / ("." + name + "-" + std::to_string(::getpid()) + ".rows.pointsim-tmp")), cols_(n_cols) {}
 
 ReportSpool::~ReportSpool() {
     if (out_) std::fclose(out_);
@@ -36,6 +36,34 @@ void ReportSpool::append(const double* rows, std::size_t n_rows) {
     errno = 0;
     if (std::fwrite(rows, sizeof(double) * cols_, n_rows, out_) != n_rows)
         error_ = std::string(errno ? std::strerror(errno) : "write failed");
+}
+
+void ReportSpool::save(const fs::path& dir, StateWriter& meta) {
+    if (error_) throw output_error("cannot write the report spool '" + file_.string() + "': " + *error_);
+    meta.put<std::uint64_t>(rows_);
+    meta.put<std::uint64_t>(cols_);
+    meta.put<std::uint8_t>(out_ != nullptr);
+    if (!out_) return;
+    if (std::fflush(out_) != 0) throw output_error("cannot write the report spool '" + file_.string() + "': " + std::strerror(errno));
+    std::error_code ec;
+    fs::copy_file(file_, dir / (name_ + ".spool"), fs::copy_options::overwrite_existing, ec);
+    if (ec) throw output_error("cannot copy " + file_.string() + " to " + (dir / (name_ + ".spool")).string() + ": " + ec.message());
+}
+
+void ReportSpool::restore(const fs::path& dir, StateReader& meta) {
+    rows_ = meta.get<std::uint64_t>();
+    if (const auto cols = meta.get<std::uint64_t>(); cols != cols_)
+        throw meta.mismatch("report " + name_ + " has " + std::to_string(cols) + " columns there, " + std::to_string(cols_) + " here");
+    if (!meta.get<std::uint8_t>()) return;
+    const fs::path saved = dir / (name_ + ".spool");
+    std::error_code ec;
+    if (fs::file_size(saved, ec) != rows_ * cols_ * sizeof(double) || ec)
+        throw input_error(saved.string() + ": missing or not " + std::to_string(rows_) + " rows of the report");
+    fs::copy_file(saved, file_, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw output_error("cannot copy " + saved.string() + " to " + file_.string() + ": " + ec.message());
+    errno = 0;
+    if (!(out_ = std::fopen(file_.c_str(), "ab")))
+        throw output_error("cannot write the report spool '" + file_.string() + "': " + std::strerror(errno));
 }
 
 void ReportSpool::finish() {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/state_io.hpp"
+
 namespace pointsim::output {
 
 class ReportSpool {
@@ -23,6 +25,10 @@ public:
 
     // n_rows rows of n_cols values. A write error is kept; finish() reports it.
     void append(const double* rows, std::size_t n_rows);
+    // Checkpoints: save() copies the rows so far into `dir` (<name>.spool)
+    // and their count into `meta`; restore() on a new spool starts from them.
+    void save(const std::filesystem::path& dir, StateWriter& meta);
+    void restore(const std::filesystem::path& dir, StateReader& meta);
     // Flushes the file for reading. Throws Error(Output) naming the file.
     void finish();
 
@@ -32,6 +38,7 @@ public:
     void read(std::size_t first, std::size_t n, std::size_t col, std::size_t n_cols_out, std::vector<double>& out) const;
 
 private:
+    std::string name_;
     std::filesystem::path file_;
     std::FILE* out_ = nullptr;
     std::size_t cols_;

@@ -95,6 +95,47 @@ void SpikeSpool::end_interval() {
     }
 }
 
+void SpikeSpool::save(const fs::path& dir, StateWriter& meta) {
+    end_interval();
+    if (error_) throw output_error(*error_);
+    for (std::size_t i = 0; i < pops_.size(); ++i) {
+        Pop& p = pops_[i];
+        meta.put(p.count);
+        meta.put_vector(p.count_of_row);
+        meta.put_vector(p.id_of_row);
+        meta.put<std::uint8_t>(p.out != nullptr);
+        if (!p.out) continue;
+        if (std::fflush(p.out) != 0) fail(p, std::strerror(errno));
+        if (error_) throw output_error(*error_);
+        const fs::path copy = dir / ("spikes-" + std::to_string(i) + ".spool");
+        std::error_code ec;
+        fs::copy_file(p.file, copy, fs::copy_options::overwrite_existing, ec);
+        if (ec) throw output_error("cannot copy " + p.file.string() + " to " + copy.string() + ": " + ec.message());
+    }
+}
+
+void SpikeSpool::restore(const fs::path& dir, StateReader& meta) {
+    for (std::size_t i = 0; i < pops_.size(); ++i) {
+        Pop& p = pops_[i];
+        p.count = meta.get<std::uint64_t>();
+        const std::size_t rows = p.count_of_row.size();
+        meta.get_vector(p.count_of_row);
+        meta.get_vector(p.id_of_row);
+        if (p.count_of_row.size() != rows || p.id_of_row.size() != rows)
+            throw meta.mismatch("the spikes of population " + p.name + " are counted for another number of nodes");
+        if (!meta.get<std::uint8_t>()) continue;
+        const fs::path saved = dir / ("spikes-" + std::to_string(i) + ".spool");
+        std::error_code ec;
+        if (!dir_ || fs::file_size(saved, ec) != p.count * sizeof(Record) || ec)
+            throw input_error(saved.string() + ": missing or not the " + std::to_string(p.count) + " spikes of population " + p.name);
+        fs::copy_file(saved, p.file, fs::copy_options::overwrite_existing, ec);
+        if (ec) throw output_error("cannot copy " + saved.string() + " to " + p.file.string() + ": " + ec.message());
+        errno = 0;
+        if (!(p.out = std::fopen(p.file.c_str(), "ab")))
+            throw output_error("cannot write the spike spool '" + p.file.string() + "': " + std::strerror(errno));
+    }
+}
+
 void SpikeSpool::finish() {
     end_interval();
     for (auto& p : pops_) {

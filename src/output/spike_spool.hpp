@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/state_io.hpp"
 #include "common/types.hpp"
 #include "output/writers.hpp"
 
@@ -47,6 +48,12 @@ public:
     // and the spool stops writing; finish() reports it.
     void add(std::size_t pop, std::size_t row, std::uint64_t node_id, double t_ms);
     void end_interval();
+    // Checkpoints (app/checkpoints.hpp), between intervals: save() copies
+    // the spikes so far into `dir` (spikes-<population>.spool) and their
+    // counts into `meta`; restore() on a new spool of the same populations
+    // starts it from them. Throw Error(Output) / Error(Input) naming the file.
+    void save(const std::filesystem::path& dir, StateWriter& meta);
+    void restore(const std::filesystem::path& dir, StateReader& meta);
     // Flushes the files for reading (and sorts them for by_id). Throws
     // Error(Output) naming the file that could not be written.
     void finish();
