@@ -9,6 +9,7 @@ find_package(Threads REQUIRED)
 # Threads inside each process (run.n_thread / --threads): GCC's libgomp; clang's libomp (libomp-14-dev).
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(GSL REQUIRED)  # iaf_cond_* integrate with GSL's RKF45, as NEST does
+find_package(ZLIB REQUIRED)  # CRC-32 of checkpoint and state files (src/app/state_file.cpp)
 
 # HDF5's FindModule gives variables, not a target: wrap them once.
 if(NOT TARGET pointsim_hdf5)

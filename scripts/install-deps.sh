@@ -10,6 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libspdlog-dev libcli11-dev libgtest-dev
   libgsl-dev                      # GSL ODE solvers for iaf_cond_* (as NEST)
+  zlib1g-dev                      # zlib's CRC-32 for checkpoint and state files
   libcairo2-dev                   # cairo: pointsim plot (PNG, SVG, PDF; found via pkg-config)
   libre2-dev                      # RE2: node-set $regex in linear time (found via pkg-config)
   libmuparser-dev                 # muParser: formulas in `pointsim build` recipes (found via pkg-config)

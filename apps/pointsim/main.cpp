@@ -49,6 +49,17 @@ int main(int argc, char** argv) {
     run->add_option("--threads", options.threads,
                     "threads per process (default: the config's run.n_thread, else 1); the spikes are the same for any")
         ->check(CLI::Range(1, 4096));
+    std::string checkpoint_dir, resume_dir, save_state, restore_state;
+    run->add_option("--checkpoint-every", options.checkpoint_every_ms,
+                    "write a checkpoint every T ms of biological time (and on SIGTERM/SIGUSR1; docs/cluster.md)")
+        ->check(CLI::PositiveNumber);
+    run->add_option("--checkpoint-dir", checkpoint_dir,
+                    "where checkpoints go (default: <output dir>/checkpoints, or the --resume folder)");
+    run->add_option("--resume", resume_dir,
+                    "continue from the newest checkpoint in this folder (same config, processes and threads)");
+    run->add_option("--save-state", save_state, "write the simulation state at the end of the run to this file");
+    run->add_option("--restore-state", restore_state,
+                    "start from a state saved by --save-state (same circuit; runs from its time to run.tstop)");
 
     pointsim::builder::BuildOptions build_options;
     std::int64_t build_seed = 0;
@@ -232,6 +243,10 @@ int main(int argc, char** argv) {
     if (quiet || !root) pointsim::logging::set_level(spdlog::level::warn);
     pointsim::interrupt::install_handlers();
     if (!output_dir.empty()) options.output_dir = output_dir;
+    if (!checkpoint_dir.empty()) options.checkpoint_dir = checkpoint_dir;
+    if (!resume_dir.empty()) options.resume = resume_dir;
+    if (!save_state.empty()) options.save_state = save_state;
+    if (!restore_state.empty()) options.restore_state = restore_state;
     options.show_progress = !quiet;
     int code = 0;
     try {

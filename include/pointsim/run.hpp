@@ -23,6 +23,20 @@ struct RunOptions {
     // Most neurons in one thread block (network::thread_blocks); 0: the
     // default. Tests set it small to run many blocks on few threads.
     std::size_t max_block_neurons = 0;
+    // Checkpoints (docs/cluster.md): the whole state written every
+    // checkpoint_every_ms of biological time (0: never) to checkpoint_dir
+    // (default: <output dir>/checkpoints, or the resume folder), and on
+    // SIGTERM/SIGUSR1 at the next exchange boundary (the run then stops
+    // with ErrorKind::Checkpointed). resume: a folder of checkpoints to
+    // continue from (its newest), with the same config, processes and threads.
+    double checkpoint_every_ms = 0.0;
+    std::optional<std::filesystem::path> checkpoint_dir;
+    std::optional<std::filesystem::path> resume;
+    // Saved states: the state at the end of the run written to save_state;
+    // a run of the same circuit started from restore_state continues the
+    // biological clock from its time up to run.tstop, with its own inputs and reports.
+    std::optional<std::filesystem::path> save_state;
+    std::optional<std::filesystem::path> restore_state;
 };
 
 // The state of one synapse model with state (stdp_synapse, tsodyks2_synapse,

@@ -12,6 +12,7 @@ enum class ErrorKind {
     Input = 4,    // circuit and input files: CSV, HDF5, spike files, components
     Model = 5,    // model or parameter not supported or invalid
     Output = 6,   // output directory or files cannot be written
+    Checkpointed = 75,  // SIGTERM/SIGUSR1 with checkpoints: checkpoint written, resume with --resume (EX_TEMPFAIL)
     Interrupted = 130,  // SIGINT/SIGTERM: the run stopped cleanly, nothing written (128 + SIGINT)
 };
 

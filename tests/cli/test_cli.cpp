@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -69,6 +70,7 @@ protected:
         return copy_example("point_120cells");
     }
 
+public:
     // Runs pointsim with `args` (already quoted) from the test directory.
     Result pointsim(const std::string& args) { return testing_files::run_in(dir_, quoted(kExe) + " " + args); }
 
@@ -533,6 +535,156 @@ TEST_F(CliTest, UnknownCellParameter) {
     const Result r = run_quiet(cfg);
     expect_error(r, 5, {params.string(), "tau_bogus", "iaf_psc_delta"});
     expect_no_outputs(dir(), ex / "output");
+}
+
+// ============================================================ saved states and checkpoints (docs/cluster.md)
+
+// A copy of `config` (in its example folder) running `tstop` ms, outputs in <example>/<out>.
+fs::path config_copy(const fs::path& config, double tstop, const std::string& out) {
+    const fs::path cfg = config.parent_path() / ("config_" + out + ".json");
+    fs::copy_file(config, cfg);
+    edit_json(cfg, [&](OJson& j) {
+        j["run"]["tstop"] = tstop;
+        j["manifest"]["$OUTPUT_DIR"] = "$BASE_DIR/" + out;
+    });
+    return cfg;
+}
+
+// point_stdp driven by its virtual spikes (stdp_synapse, V_m report, weight recorder).
+fs::path stdp_config(const fs::path& example, double tstop, const std::string& out) {
+    return config_copy(example / "config.simulation_virtual.json", tstop, out);
+}
+
+// The data lines of a spikes.csv, sorted (the header dropped).
+std::vector<std::string> spike_lines(const fs::path& csv) {
+    auto lines = lines_of(read_text(csv));
+    if (!lines.empty()) lines.erase(lines.begin());
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
+std::vector<double> report_data(const fs::path& h5, const std::string& population) {
+    H5::H5File f(h5.string(), H5F_ACC_RDONLY);
+    const H5::DataSet d = f.openDataSet("/report/" + population + "/data");
+    hsize_t dims[2] = {0, 0};
+    d.getSpace().getSimpleExtentDims(dims);
+    std::vector<double> v(dims[0] * dims[1]);
+    d.read(v.data(), H5::PredType::NATIVE_DOUBLE);
+    return v;
+}
+
+// Warm up once (to `saved` ms), continue from the saved state (to `end`
+// ms): the two runs together give what one long run gives, spike for spike
+// and sample for sample.
+void expect_state_continues_like_one_run(CliTest& t, const fs::path& config, double saved, double end,
+                                         const std::string& report_population) {
+    const fs::path ex = config.parent_path();
+    ASSERT_EQ(t.run_quiet(config_copy(config, end, "long")).code, 0);
+    const fs::path state = t.dir() / "warm.state";
+    Result r = t.pointsim("run -q " + quoted(config_copy(config, saved, "warm").string()) + " --save-state " + quoted(state.string()));
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_TRUE(fs::exists(state));
+    r = t.pointsim("run -q " + quoted(config_copy(config, end, "trial").string()) + " --restore-state " + quoted(state.string()));
+    ASSERT_EQ(r.code, 0) << r.err;
+
+    const auto whole = spike_lines(ex / "long" / "spikes.csv");
+    auto parts = spike_lines(ex / "warm" / "spikes.csv");
+    const auto trial = spike_lines(ex / "trial" / "spikes.csv");
+    ASSERT_GT(trial.size(), 10u) << "the trial should spike";
+    parts.insert(parts.end(), trial.begin(), trial.end());
+    std::sort(parts.begin(), parts.end());
+    EXPECT_EQ(parts, whole);
+
+    // The trial's report starts after the saved time: its rows are the long run's last ones.
+    const auto long_vm = report_data(ex / "long" / "membrane_potential.h5", report_population);
+    const auto trial_vm = report_data(ex / "trial" / "membrane_potential.h5", report_population);
+    ASSERT_FALSE(trial_vm.empty());
+    ASSERT_LT(trial_vm.size(), long_vm.size());
+    EXPECT_TRUE(std::equal(trial_vm.begin(), trial_vm.end(), long_vm.end() - static_cast<std::ptrdiff_t>(trial_vm.size())));
+}
+
+TEST_F(CliTest, SavedStateContinuesLikeOneLongRunWithStdp) {
+    const fs::path ex = copy_example("point_stdp");
+    expect_state_continues_like_one_run(*this, ex / "config.simulation_virtual.json", 300.0, 600.0, "sources");
+}
+
+// Static synapses and a dense input: spikes are in flight at the saved time.
+TEST_F(CliTest, SavedStateContinuesLikeOneLongRunWithSpikesInFlight) {
+    const fs::path ex = copy_point_120cells();
+    expect_state_continues_like_one_run(*this, ex / "config.simulation.json", 100.0, 200.0, "cortex");
+}
+
+class StateFileTest : public CliTest {
+protected:
+    // A state saved at 100 ms by point_stdp.
+    fs::path saved_state() {
+        ex_ = copy_example("point_stdp");
+        const fs::path state = dir() / "warm.state";
+        const Result r = pointsim("run -q " + quoted(stdp_config(ex_, 100.0, "warm").string()) + " --save-state " +
+                                  quoted(state.string()));
+        EXPECT_EQ(r.code, 0) << r.err;
+        return state;
+    }
+    Result restore(const fs::path& state) {
+        return pointsim("run -q " + quoted(stdp_config(ex_, 200.0, "trial").string()) + " --restore-state " +
+                        quoted(state.string()));
+    }
+    fs::path ex_;
+};
+
+TEST_F(StateFileTest, CorruptedStateIsRefused) {
+    const fs::path state = saved_state();
+    std::string bytes = read_text(state);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+    write_text(state, bytes);
+    expect_error(restore(state), 4, {state.string(), "corrupted", "checksum"});
+    expect_no_outputs(dir(), ex_ / "trial");
+}
+
+TEST_F(StateFileTest, TruncatedStateIsRefused) {
+    const fs::path state = saved_state();
+    fs::resize_file(state, fs::file_size(state) - 100);
+    expect_error(restore(state), 4, {state.string(), "truncated"});
+    expect_no_outputs(dir(), ex_ / "trial");
+}
+
+TEST_F(StateFileTest, NotAStateFileIsRefused) {
+    saved_state();
+    const fs::path bogus = ex_ / "inputs" / "virtual_spikes.h5";
+    expect_error(restore(bogus), 4, {bogus.string(), "not a pointsim state file"});
+    expect_no_outputs(dir(), ex_ / "trial");
+}
+
+TEST_F(StateFileTest, StateOfAnotherCircuitIsRefused) {
+    saved_state();
+    const fs::path ex = copy_point_120cells();
+    const fs::path foreign = dir() / "cells120.state";
+    ASSERT_EQ(pointsim("run -q " + quoted(short_iclamp_config(ex).string()) + " --save-state " + quoted(foreign.string())).code, 0);
+    expect_error(restore(foreign), 4, {foreign.string(), "another circuit", "population"});
+    expect_no_outputs(dir(), ex_ / "trial");
+}
+
+TEST_F(StateFileTest, StateFromAfterTstopIsRefused) {
+    const fs::path state = saved_state();
+    const fs::path cfg = stdp_config(ex_, 100.0, "early");
+    const Result r = pointsim("run -q " + quoted(cfg.string()) + " --restore-state " + quoted(state.string()));
+    expect_error(r, 3, {cfg.string(), "run.tstop", "100"});
+    expect_no_outputs(dir(), ex_ / "early");
+}
+
+TEST_F(StateFileTest, ResumeNeedsACheckpointOfThisRun) {
+    const fs::path state = saved_state();
+    const fs::path cfg = stdp_config(ex_, 200.0, "trial");
+    const fs::path ckpt = dir() / "ckpt";
+    fs::create_directories(ckpt);
+    Result r = pointsim("run -q " + quoted(cfg.string()) + " --resume " + quoted(ckpt.string()));
+    expect_error(r, 4, {ckpt.string(), "no checkpoint"});
+    // A saved state where a checkpoint should be.
+    fs::create_directories(ckpt / "checkpoint-10000");
+    fs::copy_file(state, ckpt / "checkpoint-10000" / "rank-0.state");
+    r = pointsim("run -q " + quoted(cfg.string()) + " --resume " + quoted(ckpt.string()));
+    expect_error(r, 4, {(ckpt / "checkpoint-10000" / "rank-0.state").string(), "not a checkpoint"});
+    expect_no_outputs(dir(), ex_ / "trial");
 }
 
 }  // namespace

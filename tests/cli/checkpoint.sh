@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Checkpoints survive a killed job (docs/cluster.md): a run killed with
+# SIGKILL after a checkpoint and resumed with --resume, and a run stopped by
+# SIGTERM (which writes a checkpoint, exit code 75) and resumed, both write
+# outputs byte-identical to an uninterrupted run's; so does a run that
+# writes checkpoints and is never stopped, which leaves none behind.
+# usage: checkpoint.sh POINTSIM CONFIG WORKDIR NP EVERY_MS [TSTOP_MS]
+set -uo pipefail
+fail() { echo "FAIL: $*"; exit 1; }
+pointsim=$1 config=$2 work=$3 np=$4 every=$5 tstop=${6:-}
+rm -rf "$work"
+mkdir -p "$work"
+if [ -n "$tstop" ]; then  # a shorter run: the example copied (with the components it shares), tstop edited
+  ex_dir=$(cd "$(dirname "$config")" && pwd)
+  cp -r "$ex_dir" "$work/example"
+  [ -d "$ex_dir/../point_components" ] && cp -r "$ex_dir/../point_components" "$work/point_components"
+  config=$work/example/$(basename "$config")
+  sed -i -e "s|\"tstop\": *[0-9.eE+-]*|\"tstop\": $tstop|" "$config"
+  grep -q "\"tstop\": $tstop" "$config" || fail "could not shorten $config"
+fi
+scale=${POINTSIM_TIMEOUT_SCALE:-1}
+launch=()
+[ "$np" -gt 1 ] && launch=(mpirun --bind-to none --oversubscribe --allow-run-as-root -x POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS -np "$np")
+# The runs to be stopped hold after each checkpoint until a signal comes
+# (or a minute passes), so the test stops them at a known point, however
+# fast the circuit runs (a test hook of src/app/run.cpp).
+export POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS=0
+run() { timeout $((600 * scale)) "${launch[@]}" "$pointsim" run "$config" "$@"; }
+
+# Every output but the log and the config copy must be the same bytes.
+same_outputs() {
+  local n=0
+  for f in $(cd "$work/ref" && ls); do
+    case $f in log.txt|*.json) continue ;; esac
+    cmp "$work/ref/$f" "$1/$f" || fail "$f differs from the uninterrupted run's ($1)"
+    n=$((n + 1))
+  done
+  [ "$n" -ge 2 ] || fail "only $n output files compared"
+  echo "$n outputs identical: $1"
+}
+
+run -q --output-dir "$work/ref" || fail "uninterrupted run"
+
+# Checkpoints on, never stopped: same outputs, no checkpoint left.
+run -q --output-dir "$work/steady" --checkpoint-every "$every" --checkpoint-dir "$work/steady_ckpt" || fail "run with checkpoints"
+same_outputs "$work/steady"
+[ -e "$work/steady_ckpt" ] && fail "checkpoints left after a complete run: $(ls -A "$work/steady_ckpt")"
+
+# SIGKILL once a checkpoint exists (every process of the job), then resume.
+POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS=60000 \
+  run -q --output-dir "$work/killed" --checkpoint-every "$every" --checkpoint-dir "$work/kill_ckpt" 2> "$work/killed.err" &
+job=$!
+for _ in $(seq 1 $((3000 * scale))); do
+  ls -d "$work"/kill_ckpt/checkpoint-* > /dev/null 2>&1 && break
+  kill -0 $job 2> /dev/null || break
+  sleep 0.02
+done
+pkill -KILL -f -- "--output-dir $work/killed" 
+wait $job
+ls -d "$work"/kill_ckpt/checkpoint-* > /dev/null 2>&1 || fail "no checkpoint was written before the run ended: $(cat "$work/killed.err")"
+[ -e "$work/killed/spikes.h5" ] && fail "the run finished before it was killed (make it longer)"
+echo "killed after $(ls -d "$work"/kill_ckpt/checkpoint-* | xargs -n1 basename)"
+run -q --output-dir "$work/killed" --resume "$work/kill_ckpt" || fail "resume after SIGKILL"
+same_outputs "$work/killed"
+ls -A "$work/killed" | grep -q pointsim-tmp && fail "temporary files left"
+
+# SIGTERM: a checkpoint at the next boundary, exit code 75, then resume.
+# (held after its first periodic checkpoint: the signal ends the hold, and
+# the next boundary writes the checkpoint it stops at)
+POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS=60000 \
+  run -q --output-dir "$work/termed" --checkpoint-every "$every" --checkpoint-dir "$work/term_ckpt" 2> "$work/termed.err" &
+job=$!
+for _ in $(seq 1 $((3000 * scale))); do
+  ls -d "$work"/term_ckpt/checkpoint-* > /dev/null 2>&1 && break
+  kill -0 $job 2> /dev/null || break
+  sleep 0.02
+done
+# The processes of the job, not mpirun (which would end them itself): as a
+# scheduler signals a job's tasks.
+pkill -TERM -f -- "^$pointsim run .*--output-dir $work/termed"
+wait $job
+code=$?
+[ "$code" -eq 75 ] || fail "SIGTERM: exit code $code, expected 75: $(cat "$work/termed.err")"
+grep -q "pointsim: error: stopped by SIGTERM at t = .*checkpoint written to .*--resume" "$work/termed.err" ||
+  fail "SIGTERM message: $(grep error "$work/termed.err")"
+run -q --output-dir "$work/termed" --resume "$work/term_ckpt" || fail "resume after SIGTERM"
+same_outputs "$work/termed"
+echo ok
