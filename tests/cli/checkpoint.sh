@@ -3,21 +3,28 @@
 # SIGKILL after a checkpoint and resumed with --resume, and a run stopped by
 # SIGTERM (which writes a checkpoint, exit code 75) and resumed, both write
 # outputs byte-identical to an uninterrupted run's; so does a run that
-# writes checkpoints and is never stopped, which leaves none behind.
+# writes checkpoints and is never stopped, which leaves none behind. A
+# corrupted checkpoint, and one of another config, are refused with nothing
+# written. A state saved halfway (--save-state) and continued
+# (--restore-state) gives the uninterrupted run's spikes.
 # usage: checkpoint.sh POINTSIM CONFIG WORKDIR NP EVERY_MS [TSTOP_MS]
+# (THREADS=T in the environment: T threads per process)
 set -uo pipefail
 fail() { echo "FAIL: $*"; exit 1; }
 pointsim=$1 config=$2 work=$3 np=$4 every=$5 tstop=${6:-}
 rm -rf "$work"
 mkdir -p "$work"
-if [ -n "$tstop" ]; then  # a shorter run: the example copied (with the components it shares), tstop edited
-  ex_dir=$(cd "$(dirname "$config")" && pwd)
-  cp -r "$ex_dir" "$work/example"
-  [ -d "$ex_dir/../point_components" ] && cp -r "$ex_dir/../point_components" "$work/point_components"
-  config=$work/example/$(basename "$config")
-  sed -i -e "s|\"tstop\": *[0-9.eE+-]*|\"tstop\": $tstop|" "$config"
-  grep -q "\"tstop\": $tstop" "$config" || fail "could not shorten $config"
+# The example copied (with the components it shares), to edit its tstop.
+ex_dir=$(cd "$(dirname "$config")" && pwd)
+cp -r "$ex_dir" "$work/example"
+[ -d "$ex_dir/../point_components" ] && cp -r "$ex_dir/../point_components" "$work/point_components"
+config=$work/example/$(basename "$config")
+set_tstop() { sed -e "s|\"tstop\": *[0-9.eE+-]*|\"tstop\": $2|" "$config" > "$1"; grep -q "\"tstop\": $2" "$1" || fail "could not set tstop in $1"; }
+if [ -n "$tstop" ]; then
+  set_tstop "$work/example/shortened.json" "$tstop"
+  config=$work/example/shortened.json
 fi
+tstop=$(grep -o '"tstop": *[0-9.eE+-]*' "$config" | grep -o '[0-9.eE+-]*$')
 scale=${POINTSIM_TIMEOUT_SCALE:-1}
 launch=()
 [ "$np" -gt 1 ] && launch=(mpirun --bind-to none --oversubscribe --allow-run-as-root -x POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS -np "$np")
@@ -25,7 +32,7 @@ launch=()
 # (or a minute passes), so the test stops them at a known point, however
 # fast the circuit runs (a test hook of src/app/run.cpp).
 export POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS=0
-run() { timeout $((600 * scale)) "${launch[@]}" "$pointsim" run "$config" "$@"; }
+run() { timeout $((600 * scale)) "${launch[@]}" "$pointsim" run "$config" --threads "${THREADS:-1}" "$@"; }
 
 # Every output but the log and the config copy must be the same bytes.
 same_outputs() {
@@ -60,6 +67,23 @@ wait $job
 ls -d "$work"/kill_ckpt/checkpoint-* > /dev/null 2>&1 || fail "no checkpoint was written before the run ended: $(cat "$work/killed.err")"
 [ -e "$work/killed/spikes.h5" ] && fail "the run finished before it was killed (make it longer)"
 echo "killed after $(ls -d "$work"/kill_ckpt/checkpoint-* | xargs -n1 basename)"
+# Refused, nothing written: a corrupted checkpoint, a checkpoint of another config.
+cp -r "$work/kill_ckpt" "$work/bad_ckpt"
+state=$(ls "$work"/bad_ckpt/checkpoint-*/rank-0.state)
+printf '\x55' | dd of="$state" bs=1 seek=$(( $(stat -c %s "$state") / 2 )) conv=notrunc status=none
+run -q --output-dir "$work/refused" --resume "$work/bad_ckpt" 2> "$work/refused.err"
+code=$?
+[ "$code" -eq 4 ] && grep -q "pointsim: error: $state: corrupted state file" "$work/refused.err" ||
+  fail "corrupted checkpoint: exit code $code: $(cat "$work/refused.err")"
+set_tstop "$work/example/other.json" 1234
+timeout $((600 * scale)) "${launch[@]}" "$pointsim" run "$work/example/other.json" -q --output-dir "$work/refused" \
+  --threads "${THREADS:-1}" --resume "$work/kill_ckpt" 2> "$work/refused.err"
+code=$?
+[ "$code" -eq 4 ] && grep -q "pointsim: error: .*rank-0.state: written by a run of another config" "$work/refused.err" ||
+  fail "checkpoint of another config: exit code $code: $(cat "$work/refused.err")"
+[ -e "$work/refused" ] && fail "a refused resume created $work/refused: $(ls -A "$work/refused")"
+echo "refused: a corrupted checkpoint, a checkpoint of another config"
+
 run -q --output-dir "$work/killed" --resume "$work/kill_ckpt" || fail "resume after SIGKILL"
 same_outputs "$work/killed"
 ls -A "$work/killed" | grep -q pointsim-tmp && fail "temporary files left"
@@ -85,4 +109,16 @@ grep -q "pointsim: error: stopped by SIGTERM at t = .*checkpoint written to .*--
   fail "SIGTERM message: $(grep error "$work/termed.err")"
 run -q --output-dir "$work/termed" --resume "$work/term_ckpt" || fail "resume after SIGTERM"
 same_outputs "$work/termed"
+
+# A saved state halfway, continued: the two runs' spikes are the whole run's.
+half=$(awk "BEGIN { print $tstop / 2 }")
+set_tstop "$work/example/half.json" "$half"
+timeout $((600 * scale)) "${launch[@]}" "$pointsim" run "$work/example/half.json" -q --output-dir "$work/half" \
+  --threads "${THREADS:-1}" --save-state "$work/half.state" || fail "run with --save-state"
+run -q --output-dir "$work/rest" --restore-state "$work/half.state" || fail "run with --restore-state"
+sort <(tail -n +2 "$work/half/spikes.csv") <(tail -n +2 "$work/rest/spikes.csv") > "$work/joined.txt"
+tail -n +2 "$work/ref/spikes.csv" | sort > "$work/whole.txt"
+[ "$(wc -l < "$work/rest/spikes.csv")" -gt 10 ] || fail "too few spikes after the saved state"
+cmp "$work/joined.txt" "$work/whole.txt" || fail "saved state + restored run differ from the whole run"
+echo "saved at $half ms and continued: $(wc -l < "$work/whole.txt") spikes as in the whole run"
 echo ok
