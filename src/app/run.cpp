@@ -9,8 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
-#include <cstring>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -22,16 +20,14 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
-#include "app/checkpoints.hpp"
+#include "app/phase.hpp"
 #include "app/progress.hpp"
 #include "app/reports.hpp"
-#include "app/state_file.hpp"
+#include "app/run_state.hpp"
 #include "app/weight_recorder.hpp"
 #include "comm/communicator.hpp"
 #include "common/error.hpp"
-#include "common/interrupt.hpp"
 #include "common/logging.hpp"
-#include "common/state_io.hpp"
 #include "config/config.hpp"
 #include "engine/simulation.hpp"
 #include "inputs/inputs.hpp"
@@ -45,18 +41,11 @@
 namespace pointsim {
 
 namespace fs = std::filesystem;
-using Json = nlohmann::json;
+using app::phase;
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-// A time in ms as people write it (100, 0.25).
-std::string ms_text(double ms) {
-    std::ostringstream s;
-    s << ms;
-    return s.str();
-}
 
 double seconds_since(clock_type::time_point t) {
     return std::chrono::duration<double>(clock_type::now() - t).count();
@@ -80,28 +69,6 @@ private:
     std::ostringstream buffer_;
     std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
 };
-
-// Runs one build phase on every rank, then agrees on errors: if any rank
-// failed, every rank throws the lowest failing rank's error.
-template <class F>
-void phase(comm::Communicator& comm, F&& f) {
-    if (comm.size() == 1) {  // nobody to tell: let the exception travel as it is
-        f();
-        return;
-    }
-    std::optional<comm::ErrorReport> local;
-    try {
-        f();
-    } catch (const Error& e) {
-        local = comm::ErrorReport{static_cast<int>(e.kind()), e.what()};
-    } catch (const std::exception& e) {
-        local = comm::ErrorReport{0, e.what()};
-    }
-    if (auto agreed = comm.agree(local)) {
-        if (agreed->kind == 0) throw std::runtime_error(agreed->message);
-        throw Error(static_cast<ErrorKind>(agreed->kind), agreed->message);
-    }
-}
 
 // Moves every output path under a new output directory (the --output-dir option).
 void redirect_outputs(config::SimulationConfig& cfg, const fs::path& new_dir) {
@@ -352,148 +319,18 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
                       cfg.output.spikes_sort_order);
     }
 
-    // Checkpoints and saved states (docs/cluster.md).
-    const bool checkpointing = options.checkpoint_every_ms > 0.0 || options.checkpoint_dir || options.resume;
-    const fs::path checkpoint_dir = options.checkpoint_dir ? fs::absolute(*options.checkpoint_dir)
-                                    : options.resume       ? fs::absolute(*options.resume)
-                                                           : cfg.output.output_dir / "checkpoints";
-    const bool stateful = checkpointing || options.save_state || options.restore_state;
-    const Json circuit = app::circuit_fingerprint(net, grid.dt_ms, total_edges);
-    const std::uint32_t local_print = stateful ? app::local_fingerprint(net) : 0;
-    const std::uint32_t config_print = app::config_fingerprint(cfg);
-    std::optional<app::StatePart> resumed;  // the checkpoint's parts, until the spools are restored
-    std::optional<fs::path> resumed_from;
-    phase(comm, [&] {
-        if (options.resume && options.restore_state)
-            throw config_error("--resume and --restore-state cannot be used together: a checkpoint already holds the state");
-        if (!options.resume && !options.restore_state) return;
-        fs::path file;
-        if (options.resume) {
-            resumed_from = app::newest_checkpoint(*options.resume);
-            if (!resumed_from)
-                throw input_error(options.resume->string() + ": no checkpoint to resume from (no checkpoint-<step> folder)");
-            file = app::rank_state_file(*resumed_from, comm.rank());
-        } else {
-            file = *options.restore_state;
-        }
-        app::StatePart part = app::read_state_part(file, options.resume ? 0 : static_cast<std::size_t>(comm.rank()));
-        const Json& h = part.header;
-        const std::string kind = options.resume ? "checkpoint" : "state";
-        if (h.value("kind", "") != kind)
-            throw input_error(file.string() + ": a " + h.value("kind", std::string("unknown")) + " file, not a " + kind + " file" +
-                              (options.resume ? "" : " (a checkpoint is resumed with --resume)"));
-        app::check_same_circuit(file, h.value("circuit", Json()), circuit);
-        const int ranks = h.value("processes", 0);
-        if (ranks != comm.size())
-            throw input_error(file.string() + ": saved by " + std::to_string(ranks) + " process(es); this run has " +
-                              std::to_string(comm.size()) + " (use the same number)");
-        if (options.resume && h.value("config", 0u) != config_print)
-            throw input_error(file.string() + ": written by a run of another config (" + h.value("config_file", std::string()) +
-                              "); a checkpoint resumes only the run that wrote it");
-        const Step step = h.value("step", Step{0});
-        if (!options.resume && step >= grid.n_steps)
-            throw config_error(cfg.config_path.string() + ": run.tstop (" + ms_text(cfg.run.tstop) +
-                               " ms) is not after the time of the saved state " + file.string() + " (" +
-                               ms_text(grid.step_to_ms(step)) + " ms)");
-        StateReader in(part.bytes.data(), part.bytes.size(), file.string());
-        in.section("process");
-        if (in.get<std::uint32_t>() != local_print)
-            throw in.mismatch("the synapses or neuron groups of process " + std::to_string(comm.rank()) + " differ");
-        if (!options.resume)  // a new run from the state: no samples before its time
-            for (auto& r : recorders) r.start = std::max(r.start, step);
-        sim.restore_state(in, recorders, options.resume.has_value());
-        if (options.resume) resumed = std::move(part);
-        log->info("{} from {} at t = {} ms", options.resume ? "Resuming" : "Starting", file.string(), grid.step_to_ms(step));
-    });
+    // Checkpoints and saved states (docs/cluster.md): the engine restored
+    // before the output folder is touched, the spooled outputs after.
+    app::RunState state({options.checkpoint_every_ms, options.checkpoint_dir, options.resume, options.save_state,
+                         options.restore_state, options.config},
+                        cfg, grid, net, comm, threads, total_edges);
+    const app::RunState::Spools spools{spool ? &*spool : nullptr, root ? &report_rows : nullptr};
+    phase(comm, [&] { state.restore(sim, recorders); });
     // Only once every rank has built its part does anything touch the output folder.
     phase(comm, [&] {
         if (root) prepare_output_dir(cfg, outputs);
     });
-    phase(comm, [&] {
-        if (!root || !resumed) return;
-        app::remove_stale_spools(cfg.output.output_dir);
-        const fs::path file = app::rank_state_file(*resumed_from, 0);
-        if (resumed->n_parts < 2) throw input_error(file.string() + ": the checkpoint has no outputs part");
-        app::StatePart outputs_part = app::read_state_part(file, 1);
-        StateReader in(outputs_part.bytes.data(), outputs_part.bytes.size(), file.string());
-        in.section("outputs");
-        spool->restore(*resumed_from, in);
-        for (auto& r : report_rows) r->restore(*resumed_from, in);
-        if (!in.at_end()) throw in.mismatch("bytes left after the outputs");
-    });
-    resumed.reset();
-
-    // The header every state file of this run carries.
-    auto state_header = [&](const std::string& kind, Step step) {
-        return Json{{"kind", kind},
-                    {"step", step},
-                    {"t_ms", grid.step_to_ms(step)},
-                    {"processes", comm.size()},
-                    {"threads", threads},
-                    {"circuit", circuit},
-                    {"config", config_print},
-                    {"config_file", cfg.config_path.string()},
-                    {"pointsim", kVersion}};
-    };
-    auto engine_state = [&] {
-        StateWriter w;
-        w.section("process");
-        w.put(local_print);
-        sim.save_state(w, recorders);
-        return w.take();
-    };
-    Step last_checkpoint = -1;
-    auto write_checkpoint = [&](Step step) {
-        const auto t_start = clock_type::now();
-        phase(comm, [&] {
-            if (root) app::start_checkpoint(checkpoint_dir, step);
-        });
-        phase(comm, [&] {
-            const fs::path folder = app::partial_checkpoint_folder(checkpoint_dir, step);
-            std::vector<std::vector<char>> parts{engine_state(), {}};
-            if (root) {
-                StateWriter o;
-                o.section("outputs");
-                spool->save(folder, o);
-                for (auto& r : report_rows) r->save(folder, o);
-                parts[1] = o.take();
-            }
-            app::write_state_file(app::rank_state_file(folder, comm.rank()), state_header("checkpoint", step), parts);
-        });
-        phase(comm, [&] {
-            if (root) app::commit_checkpoint(checkpoint_dir, step);
-        });
-        last_checkpoint = step;
-        log->info("Checkpoint at t = {} ms written to {} in {:.3f} s", grid.step_to_ms(step),
-                  app::checkpoint_folder(checkpoint_dir, step).string(), seconds_since(t_start));
-        // Test hook (tests/cli/checkpoint.sh, docs/reliability.md): hold the
-        // run here for up to this many ms, or until a signal, so that a test
-        // can kill it at a known point however fast the circuit runs.
-        if (const char* hold = std::getenv("POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS")) {
-            const auto until = clock_type::now() + std::chrono::milliseconds(std::atol(hold));
-            while (clock_type::now() < until && !interrupt::requested())
-                std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-    };
-    const Step every = options.checkpoint_every_ms > 0.0 ? std::max<Step>(1, grid.ms_to_steps_ceil(options.checkpoint_every_ms)) : 0;
-    Step next_checkpoint = every ? (sim.start_step() / every + 1) * every : 0;
-    int stopped_by = 0;
-    const auto at_boundary = [&](Step done, int signal) {
-        if (done >= grid.n_steps) return false;  // the run is complete: its outputs follow
-        if (signal) {
-            if (last_checkpoint != done) write_checkpoint(done);
-            stopped_by = signal;
-            return true;
-        }
-        if (every && done >= next_checkpoint) {
-            write_checkpoint(done);
-            next_checkpoint = (done / every + 1) * every;
-        }
-        return false;
-    };
-    if (checkpointing)
-        log->info("Checkpoints: {}on SIGTERM/SIGUSR1, in {}", every ? "every " + ms_text(grid.step_to_ms(every)) + " ms and " : "",
-                  checkpoint_dir.string());
+    phase(comm, [&] { state.restore_outputs(spools); });
 
     const auto to_spool = [&](const std::vector<comm::Spike>& spikes) {
         if (!spool) return;
@@ -512,29 +349,10 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         const bool terminal = isatty(fileno(stderr)) != 0;
         app::ProgressReporter progress(grid, root && (!terminal || options.show_progress), terminal && options.show_progress);
         result = sim.run(recorders, [&progress](Step done, Step total) { progress(done, total); }, to_spool,
-                         to_report_spool, checkpointing ? engine::Simulation::Boundary(at_boundary) : engine::Simulation::Boundary());
+                         to_report_spool, state.boundary(sim, recorders, spools));
     }
-    if (result.stopped_at >= 0) {
-        const char* name = stopped_by == SIGTERM ? "SIGTERM" : stopped_by == SIGUSR1 ? "SIGUSR1" : "SIGINT";
-        throw Error(ErrorKind::Checkpointed,
-                    std::string("stopped by ") + name + " at t = " + ms_text(grid.step_to_ms(result.stopped_at)) +
-                        " ms; checkpoint written to " + app::checkpoint_folder(checkpoint_dir, result.stopped_at).string() +
-                        "; continue with: pointsim run " + options.config.string() + " --resume " + checkpoint_dir.string());
-    }
-    // The saved state, gathered to rank 0 (which writes it with the outputs).
-    std::vector<std::vector<char>> saved_parts;
-    if (options.save_state) {
-        std::vector<char> mine = engine_state();
-        std::vector<std::uint64_t> words(1 + (mine.size() + 7) / 8, 0);
-        words[0] = mine.size();
-        std::memcpy(words.data() + 1, mine.data(), mine.size());
-        for (auto& part : comm.gather(words)) {
-            if (!root) break;
-            std::vector<char> bytes(static_cast<std::size_t>(part[0]));
-            std::memcpy(bytes.data(), part.data() + 1, bytes.size());
-            saved_parts.push_back(std::move(bytes));
-        }
-    }
+    state.throw_if_stopped(result);
+    state.gather_saved_state(sim, recorders);
     summary.simulate_seconds = result.simulate_seconds;
     summary.n_spikes = result.n_spikes;
     if (options.collect_synapse_state) {
@@ -602,8 +420,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             out << cfg.resolved.dump(2) << '\n';
             if (!out) throw output_error("cannot write " + tmp.string());
         }
-        if (options.save_state)
-            app::write_state_file(staged.stage(*options.save_state), state_header("state", grid.n_steps), saved_parts);
+        if (options.save_state) state.write_saved_state(staged.stage(*options.save_state));
         summary.write_seconds = seconds_since(t_write);
         log->info("Outputs written in {:.3f} s to {}", summary.write_seconds, cfg.output.output_dir.string());
         log_summary(summary, *spool, net, grid, comm.size());
@@ -615,8 +432,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
             if (!out) throw output_error("cannot write " + tmp.string());
         }
         staged.commit();
-        // The run is complete: its checkpoints are of no more use.
-        if (checkpointing) app::remove_checkpoints(checkpoint_dir);
+        state.remove_checkpoints();
     });
     return summary;
 }

@@ -30,7 +30,7 @@ launch=()
 [ "$np" -gt 1 ] && launch=(mpirun --bind-to none --oversubscribe --allow-run-as-root -x POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS -np "$np")
 # The runs to be stopped hold after each checkpoint until a signal comes
 # (or a minute passes), so the test stops them at a known point, however
-# fast the circuit runs (a test hook of src/app/run.cpp).
+# fast the circuit runs (a test hook of src/app/run_state.cpp).
 export POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS=0
 run() { timeout $((600 * scale)) "${launch[@]}" "$pointsim" run "$config" --threads "${THREADS:-1}" "$@"; }
 
