@@ -175,7 +175,7 @@ void write_files(const fs::path& dir, const std::vector<BuiltNetwork>& nets, con
     for (const auto& f : files) {
         const std::string stem = f.source->spec->name + "_" + f.target->spec->name;
         const fs::path h5 = dir / (stem + "_edges.h5"), csv = dir / (stem + "_edge_types.csv");
-        write_edges_h5(staged.stage(h5).string(), f);
+        write_edges_h5(staged.stage(h5).string(), f, /*overlap=*/threads > 1);
         write_text(staged.stage(csv), edge_types_csv(f));
         summary.files.insert(summary.files.end(), {h5, csv});
         BuildSummary::EdgeFileCount c;

@@ -80,7 +80,9 @@ struct EdgeFile {
 };
 void write_nodes_h5(const std::string& path, const BuiltNetwork& net);
 std::string node_types_csv(const BuiltNetwork& net);
-void write_edges_h5(const std::string& path, const EdgeFile& edges);
+// overlap: compute each block of rows on a second thread while the previous
+// one is written (the bytes are the same either way).
+void write_edges_h5(const std::string& path, const EdgeFile& edges, bool overlap = false);
 std::string edge_types_csv(const EdgeFile& edges);
 
 }  // namespace pointsim::builder

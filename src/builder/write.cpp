@@ -6,6 +6,7 @@
 // then source, then edge type), and HDF5 object times are not stored, so the
 // same network gives the same bytes.
 #include <algorithm>
+#include <future>
 #include <map>
 
 #include "builder/model.hpp"
@@ -239,7 +240,7 @@ std::string edge_types_csv(const EdgeFile& f) {
     return types_table("edge_type_id", {"target_query", "source_query"}, rows);
 }
 
-void write_edges_h5(const std::string& path, const EdgeFile& f) {
+void write_edges_h5(const std::string& path, const EdgeFile& f, bool overlap) {
     const std::size_t n_groups = f.groups.size();
     // HDF5 edge groups: one per distinct set of per-edge columns.
     std::vector<std::vector<std::string>> keys;
@@ -348,83 +349,107 @@ void write_edges_h5(const std::string& path, const EdgeFile& f) {
         h5::write_string_attr(trg_ds, "node_population", f.target->spec->name);
         Appender<std::uint64_t> src(src_ds), trg(trg_ds);
 
-        std::vector<std::uint64_t> b_src, b_trg, b_gidx64;
-        std::vector<std::uint32_t> b_type, b_gidx;
-        std::vector<std::uint16_t> b_gid;
-        std::vector<std::vector<std::uint32_t>> b_nsyns(n_h5_groups);
-        std::vector<std::vector<std::vector<double>>> b_d(n_h5_groups);
-        std::vector<std::vector<std::vector<std::int64_t>>> b_i(n_h5_groups);
-        for (std::uint32_t h = 0; h < n_h5_groups; ++h) {
-            b_d[h].resize(dcols[h].size());
-            b_i[h].resize(icols[h].size());
-        }
-        std::vector<std::uint64_t> next_index(n_h5_groups, 0);
+        // The edge rows go out a block of about kBlockRows at a time: fill()
+        // computes the next block's columns (and the index tables) while
+        // write() hands the previous one to HDF5, on this thread only (the
+        // serial HDF5 library is not thread-safe).
+        struct RowBlock {
+            std::vector<std::uint64_t> src, trg, gidx64;
+            std::vector<std::uint32_t> type, gidx;
+            std::vector<std::uint16_t> gid;
+            std::vector<std::vector<std::uint32_t>> nsyns;
+            std::vector<std::vector<std::vector<double>>> d;         // [h5 group][column]
+            std::vector<std::vector<std::vector<std::int64_t>>> i;   // [h5 group][column]
+        };
+        auto make_block = [&] {
+            RowBlock b;
+            b.nsyns.resize(n_h5_groups);
+            b.d.resize(n_h5_groups);
+            b.i.resize(n_h5_groups);
+            for (std::uint32_t h = 0; h < n_h5_groups; ++h) {
+                b.d[h].resize(dcols[h].size());
+                b.i[h].resize(icols[h].size());
+            }
+            return b;
+        };
         std::uint64_t gidx_written = 0;
-        auto flush = [&] {
-            src.append(b_src);
-            trg.append(b_trg);
-            type_id.append(b_type);
-            group_id.append(b_gid);
-            if (!b_gid.empty()) {
+        auto write = [&](const RowBlock& b) {
+            src.append(b.src);
+            trg.append(b.trg);
+            type_id.append(b.type);
+            group_id.append(b.gid);
+            if (!b.gid.empty()) {
                 H5::DataSpace fs = gidx_ds.getSpace();
-                const hsize_t start[1] = {gidx_written}, count[1] = {b_gid.size()};
+                const hsize_t start[1] = {gidx_written}, count[1] = {b.gid.size()};
                 fs.selectHyperslab(H5S_SELECT_SET, count, start);
                 H5::DataSpace ms(1, count);
-                if (wide_index) gidx_ds.write(b_gidx64.data(), H5::PredType::NATIVE_UINT64, ms, fs);
-                else gidx_ds.write(b_gidx.data(), H5::PredType::NATIVE_UINT32, ms, fs);
-                gidx_written += b_gid.size();
+                if (wide_index) gidx_ds.write(b.gidx64.data(), H5::PredType::NATIVE_UINT64, ms, fs);
+                else gidx_ds.write(b.gidx.data(), H5::PredType::NATIVE_UINT32, ms, fs);
+                gidx_written += b.gid.size();
             }
             for (std::uint32_t h = 0; h < n_h5_groups; ++h) {
-                nsyns[h].append(b_nsyns[h]);
-                b_nsyns[h].clear();
-                for (std::size_t c = 0; c < dcols[h].size(); ++c) {
-                    dcols[h][c].append(b_d[h][c]);
-                    b_d[h][c].clear();
-                }
-                for (std::size_t c = 0; c < icols[h].size(); ++c) {
-                    icols[h][c].append(b_i[h][c]);
-                    b_i[h][c].clear();
-                }
+                nsyns[h].append(b.nsyns[h]);
+                for (std::size_t c = 0; c < dcols[h].size(); ++c) dcols[h][c].append(b.d[h][c]);
+                for (std::size_t c = 0; c < icols[h].size(); ++c) icols[h][c].append(b.i[h][c]);
             }
-            b_src.clear(), b_trg.clear(), b_type.clear(), b_gid.clear(), b_gidx.clear(), b_gidx64.clear();
         };
 
+        std::vector<std::uint64_t> next_index(n_h5_groups, 0);
         std::vector<std::uint64_t> t2s_node(2 * n_targets, 0), t2s_range;
-        std::uint64_t row = 0, last = UINT64_MAX;
-        for (std::uint64_t t = 0; t < n_targets; ++t) {
-            rows_of(t);
-            if (!rows.empty()) {
-                const std::uint64_t r = t2s_range.size() / 2;
-                t2s_node[2 * t] = r;
-                t2s_node[2 * t + 1] = r + 1;
-                t2s_range.push_back(row);
-                t2s_range.push_back(row + rows.size());
+        std::uint64_t row = 0, last = UINT64_MAX, next_target = 0;
+        // The rows of the next targets, up to about kBlockRows, into b.
+        auto fill = [&](RowBlock& b) {
+            b.src.clear(), b.trg.clear(), b.type.clear(), b.gid.clear(), b.gidx.clear(), b.gidx64.clear();
+            for (std::uint32_t h = 0; h < n_h5_groups; ++h) {
+                b.nsyns[h].clear();
+                for (auto& c : b.d[h]) c.clear();
+                for (auto& c : b.i[h]) c.clear();
             }
-            for (const Row& r : rows) {
-                const BuiltEdges& e = *f.groups[r.group];
-                const std::uint32_t h = gid[r.group];
-                if (r.source != last) {
-                    const std::uint64_t k = run_fill[r.source]++;
-                    runs[2 * k] = row;
+            for (; next_target < n_targets && b.src.size() < kBlockRows; ++next_target) {
+                const std::uint64_t t = next_target;
+                rows_of(t);
+                if (!rows.empty()) {
+                    const std::uint64_t r = t2s_range.size() / 2;
+                    t2s_node[2 * t] = r;
+                    t2s_node[2 * t + 1] = r + 1;
+                    t2s_range.push_back(row);
+                    t2s_range.push_back(row + rows.size());
                 }
-                runs[2 * (run_fill[r.source] - 1) + 1] = row + 1;
-                last = r.source;
-                b_src.push_back(r.source);
-                b_trg.push_back(t);
-                b_type.push_back(e.type_id);
-                b_gid.push_back(static_cast<std::uint16_t>(h));
-                if (wide_index) b_gidx64.push_back(next_index[h]++);
-                else b_gidx.push_back(static_cast<std::uint32_t>(next_index[h]++));
-                b_nsyns[h].push_back(e.nsyns[r.edge]);
-                const auto& order = column_of[r.group];
-                for (std::size_t c = 0; c < order.dcols.size(); ++c) b_d[h][c].push_back(e.values[order.dcols[c]][r.edge]);
-                for (std::size_t c = 0; c < order.icols.size(); ++c)
-                    b_i[h][c].push_back(static_cast<std::int64_t>(e.values[order.icols[c]][r.edge]));
-                ++row;
+                for (const Row& r : rows) {
+                    const BuiltEdges& e = *f.groups[r.group];
+                    const std::uint32_t h = gid[r.group];
+                    if (r.source != last) {
+                        const std::uint64_t k = run_fill[r.source]++;
+                        runs[2 * k] = row;
+                    }
+                    runs[2 * (run_fill[r.source] - 1) + 1] = row + 1;
+                    last = r.source;
+                    b.src.push_back(r.source);
+                    b.trg.push_back(t);
+                    b.type.push_back(e.type_id);
+                    b.gid.push_back(static_cast<std::uint16_t>(h));
+                    if (wide_index) b.gidx64.push_back(next_index[h]++);
+                    else b.gidx.push_back(static_cast<std::uint32_t>(next_index[h]++));
+                    b.nsyns[h].push_back(e.nsyns[r.edge]);
+                    const auto& order = column_of[r.group];
+                    for (std::size_t c = 0; c < order.dcols.size(); ++c) b.d[h][c].push_back(e.values[order.dcols[c]][r.edge]);
+                    for (std::size_t c = 0; c < order.icols.size(); ++c)
+                        b.i[h][c].push_back(static_cast<std::int64_t>(e.values[order.icols[c]][r.edge]));
+                    ++row;
+                }
             }
-            if (b_src.size() >= kBlockRows) flush();
+        };
+        RowBlock current = make_block(), next = make_block();
+        fill(current);
+        while (true) {
+            const bool more = next_target < n_targets;
+            std::future<void> filled;
+            if (more) filled = std::async(overlap ? std::launch::async : std::launch::deferred, [&] { fill(next); });
+            write(current);
+            if (!more) break;
+            filled.get();
+            std::swap(current, next);
         }
-        flush();
 
         H5::Group indices = h5::create_group(pop, "indices");
         H5::Group t2s = h5::create_group(indices, "target_to_source");
