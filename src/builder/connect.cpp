@@ -407,14 +407,21 @@ private:
             });
             break;
         }
-        case K::pairwise_bernoulli:
+        case K::pairwise_bernoulli: {
+            // No distance profile exceeds its p_center (sigma, tau > 0, d >= 0):
+            // a draw at or above it rejects the pair without evaluating the
+            // profile's exp, with the same outcome. (A formula may reach 1,
+            // and is always evaluated, so its range check still runs.)
+            const double p_max = rule_.p.kind == ProbabilitySpec::Kind::formula ? 1.0 : rule_.p.p;
             each_candidate([&](std::uint64_t s, double r) {
                 if (no_self && s == t) return;
-                const double p = probability(s, t, r, ev);
                 draws.source(s);
-                if (unit(draws.bits(kAccept)) < p) edges.emplace_back(s, fixed_nsyns());
+                const double u = unit(draws.bits(kAccept));
+                if (u >= p_max) return;
+                if (u < probability(s, t, r, ev)) edges.emplace_back(s, fixed_nsyns());
             });
             break;
+        }
         case K::constant:
         case K::all_to_all:
             for (std::uint64_t s : sources_)
