@@ -233,7 +233,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
         if (blocks != static_cast<std::size_t>(threads))
             log->info("Thread blocks: {} per process (at most {} neurons each, for the cache)", blocks, most);
         network::create_neuron_groups(cfg, grid, net, begin, end, blocks, incoming);
-        network::read_edges(cfg, grid, net);
+        network::read_edges(cfg, grid, net, threads);
         summary.edges_seconds = lap();
         for (const auto& p : net.populations)
             log->info("Population {}: {} {} nodes ({})", p.name, p.size(), p.is_virtual ? "virtual" : "simulated",

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
+#include <future>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 #include "common/error.hpp"
@@ -443,6 +446,35 @@ void for_each_chunk(std::uint64_t begin, std::uint64_t end, F&& f) {
         f(static_cast<std::size_t>(first), static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first)));
 }
 
+// The rows [begin, end) chunk by chunk: read(first, count) on this thread
+// (HDF5 is not thread-safe), process(block, first, count) in row order. With
+// `overlap`, each chunk is processed on a second thread while the next is
+// read; an earlier chunk's error still comes before a later chunk's.
+template <class Read, class Process>
+void read_and_process_chunks(std::uint64_t begin, std::uint64_t end, bool overlap, Read&& read, Process&& process) {
+    if (!overlap) {
+        for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) { process(read(first, count), first, count); });
+        return;
+    }
+    using Block = decltype(read(std::size_t{}, std::size_t{}));
+    std::optional<Block> processing;  // owned here until its task is done
+    std::future<void> task;
+    for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+        std::optional<Block> next;
+        std::exception_ptr read_error;
+        try {
+            next.emplace(read(first, count));
+        } catch (...) {
+            read_error = std::current_exception();
+        }
+        if (task.valid()) task.get();
+        if (read_error) std::rethrow_exception(read_error);
+        processing = std::move(next);
+        task = std::async(std::launch::async, [&process, &processing, first, count] { process(*processing, first, count); });
+    });
+    if (task.valid()) task.get();
+}
+
 struct EdgeFileContext {
     const config::EdgeFiles& files;
     const sonata::TypeTable& types;
@@ -721,7 +753,10 @@ std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>&
     return partition(net, incoming, static_cast<std::size_t>(n_ranks), 0, net.n_gids());
 }
 
-void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net) {
+void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, int threads) {
+    // Two threads or more: the rows of one chunk are turned into synapses
+    // while the next chunk is read.
+    const bool overlap = threads > 1;
     // First decide which rows of which population to read, so that the
     // synapse arrays are allocated once, at their final size.
     struct Plan {
@@ -774,12 +809,16 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     // Pass 1: the size of every row, from the node ids alone, so that pass 2
     // writes each synapse into its row's final place (no sort by source).
     // Rows that pass 2 will reject are skipped here: add_block names them.
+    using Ids = std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>>;  // sources, targets
     for (const auto& plan : plans) {
         const bool source_is_enough = plan.all_local && synapses.n_blocks() == 1;
         for (const auto& [begin, end] : plan.ranges) {
-            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
-                const auto sources = plan.reader.source_ids(first, count);
-                const auto targets = source_is_enough ? std::vector<std::uint64_t>{} : plan.reader.target_ids(first, count);
+            auto read_ids = [&](std::size_t first, std::size_t count) {
+                return Ids{plan.reader.source_ids(first, count),
+                           source_is_enough ? std::vector<std::uint64_t>{} : plan.reader.target_ids(first, count)};
+            };
+            read_and_process_chunks(begin, end, overlap, read_ids, [&](const Ids& ids, std::size_t, std::size_t count) {
+                const auto& [sources, targets] = ids;
                 for (std::size_t i = 0; i < count; ++i) {
                     const auto s = plan.src->rows.row_of(sources[i]);
                     if (!s) continue;
@@ -813,13 +852,14 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         std::vector<std::string> attributes = core_attributes;
         for (const auto& name : plan.reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + name);
         for (const auto& [begin, end] : plan.ranges) {
-            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
-                const auto block = plan.reader.read(first, count, attributes);
-                net.n_edge_rows_read += count;
-                const std::size_t before = synapses.size() + plastic.size();
-                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses, plastic);
-                net.n_edges += synapses.size() + plastic.size() - before;
-            });
+            read_and_process_chunks(
+                begin, end, overlap, [&](std::size_t first, std::size_t count) { return plan.reader.read(first, count, attributes); },
+                [&](const sonata::EdgeBlock& block, std::size_t, std::size_t count) {
+                    net.n_edge_rows_read += count;
+                    const std::size_t before = synapses.size() + plastic.size();
+                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses, plastic);
+                    net.n_edges += synapses.size() + plastic.size() - before;
+                });
         }
     }
     net.connectivity = synapses.finish();
