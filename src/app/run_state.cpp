@@ -5,7 +5,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -14,6 +13,7 @@
 #include "app/phase.hpp"
 #include "app/state_file.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/interrupt.hpp"
 #include "common/logging.hpp"
 #include "common/state_io.hpp"
@@ -27,17 +27,6 @@ namespace pointsim::app {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-namespace {
-
-// A time in ms as people write it (100, 0.25).
-std::string ms_text(double ms) {
-    std::ostringstream s;
-    s << ms;
-    return s.str();
-}
-
-}  // namespace
 
 RunState::RunState(StateOptions options, const config::SimulationConfig& cfg, const TimeGrid& grid,
                    const network::Network& net, comm::Communicator& comm, int threads, std::uint64_t total_synapses)
@@ -56,7 +45,7 @@ RunState::RunState(StateOptions options, const config::SimulationConfig& cfg, co
     if (checkpointing_ || options_.save_state || options_.restore_state) local_print_ = local_fingerprint(net);
     if (checkpointing_)
         logging::get()->info("Checkpoints: {}on SIGTERM/SIGUSR1, in {}",
-                             every_ ? "every " + ms_text(grid.step_to_ms(every_)) + " ms and " : "", checkpoint_dir_.string());
+                             every_ ? "every " + number_text(grid.step_to_ms(every_)) + " ms and " : "", checkpoint_dir_.string());
 }
 
 void RunState::restore(engine::Simulation& sim, std::vector<engine::Recorder>& recorders) {
@@ -91,9 +80,9 @@ void RunState::restore(engine::Simulation& sim, std::vector<engine::Recorder>& r
                           "); a checkpoint resumes only the run that wrote it");
     const Step step = h.value("step", Step{0});
     if (!resume && step >= grid_.n_steps)
-        throw config_error(cfg_.config_path.string() + ": run.tstop (" + ms_text(cfg_.run.tstop) +
+        throw config_error(cfg_.config_path.string() + ": run.tstop (" + number_text(cfg_.run.tstop) +
                            " ms) is not after the time of the saved state " + file.string() + " (" +
-                           ms_text(grid_.step_to_ms(step)) + " ms)");
+                           number_text(grid_.step_to_ms(step)) + " ms)");
     StateReader in(part.bytes.data(), part.bytes.size(), file.string());
     in.section("process");
     if (in.get<std::uint32_t>() != local_print_)
@@ -196,7 +185,7 @@ void RunState::throw_if_stopped(const engine::Result& result) const {
     if (result.stopped_at < 0) return;
     const char* name = stopped_by_ == SIGTERM ? "SIGTERM" : stopped_by_ == SIGUSR1 ? "SIGUSR1" : "SIGINT";
     throw Error(ErrorKind::Checkpointed,
-                std::string("stopped by ") + name + " at t = " + ms_text(grid_.step_to_ms(result.stopped_at)) +
+                std::string("stopped by ") + name + " at t = " + number_text(grid_.step_to_ms(result.stopped_at)) +
                     " ms; checkpoint written to " + checkpoint_folder(checkpoint_dir_, result.stopped_at).string() +
                     "; continue with: pointsim run " + options_.config.string() + " --resume " + checkpoint_dir_.string());
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/logging.hpp"
 #include "models/allen_glif.hpp"
 
@@ -20,12 +21,6 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 namespace {
-
-std::string fmt_double(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
 
 
 // ------------------------------------------------------------ memory
@@ -560,21 +555,21 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             // Say where each factor came from: the h5 group or the edge type.
             const std::string from_type = " from edge_type_id " + std::to_string(type_id) + " in " +
                                           ctx.files.edge_types_file.string();
-            throw input_error(where + row_label() + ": synaptic weight is " + fmt_double(weight) + " (syn_weight " +
-                              fmt_double(*syn_weight) + (w_has[i] ? " from the h5 group" : from_type) + " x nsyns " +
-                              fmt_double(nsyns) + (n_has[i] ? " from the h5 group" : type.nsyns ? from_type : " by default") +
+            throw input_error(where + row_label() + ": synaptic weight is " + number_text(weight) + " (syn_weight " +
+                              number_text(*syn_weight) + (w_has[i] ? " from the h5 group" : from_type) + " x nsyns " +
+                              number_text(nsyns) + (n_has[i] ? " from the h5 group" : type.nsyns ? from_type : " by default") +
                               ")");
         }
         // h5, else CSV, else the synapse JSON, else NEST's default of 1 ms.
         const double delay_ms = d_has[i] ? d_h5[i] : type.delay.value_or(type.json_delay.value_or(1.0));
-        if (!std::isfinite(delay_ms)) throw input_error(where + row_label() + ": delay is " + fmt_double(delay_ms));
+        if (!std::isfinite(delay_ms)) throw input_error(where + row_label() + ": delay is " + number_text(delay_ms));
         const Step d = TimeGrid::delay_to_steps(delay_ms, steps_per_ms);
         if (d < 1)
-            throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is below the resolution dt = " +
-                              fmt_double(grid.dt_ms) + " ms");
+            throw input_error(where + row_label() + ": delay " + number_text(delay_ms) + " ms is below the resolution dt = " +
+                              number_text(grid.dt_ms) + " ms");
         if (d >= (Step{1} << Connectivity::kDelayBits))
-            throw input_error(where + row_label() + ": delay " + fmt_double(delay_ms) + " ms is " + std::to_string(d) +
-                              " steps of dt = " + fmt_double(grid.dt_ms) + " ms, longer than pointsim supports (" +
+            throw input_error(where + row_label() + ": delay " + number_text(delay_ms) + " ms is " + std::to_string(d) +
+                              " steps of dt = " + number_text(grid.dt_ms) + " ms, longer than pointsim supports (" +
                               std::to_string((Step{1} << Connectivity::kDelayBits) - 1) + " steps)");
         const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index);
         if (type.plastic) {
@@ -597,8 +592,8 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             if (kind == SynapseKind::stdp) {
                 const double Wmax = std::get<StdpSetup>(setup).params.Wmax;
                 if ((weight >= 0) != (Wmax >= 0))
-                    throw model_error(where + row_label() + ": stdp_synapse weight " + fmt_double(weight) + " and Wmax " +
-                                      fmt_double(Wmax) + " must have the same sign");
+                    throw model_error(where + row_label() + ": stdp_synapse weight " + number_text(weight) + " and Wmax " +
+                                      number_text(Wmax) + " must have the same sign");
             }
             // Creation order as BMTK makes connections: edge population, edge type, row.
             const std::uint64_t key = (ctx.plan_index << 56) | ((static_cast<std::uint64_t>(type_id) & 0xffff) << 40) |
@@ -876,7 +871,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     const std::uint64_t channels = spike_channels(net);
     check_memory(cfg, slots * channels * net.n_neurons() * sizeof(double),
                  "the input ring buffer (" + std::to_string(slots) + " slots for delays up to " +
-                     fmt_double(grid.step_to_ms(net.connectivity.max_delay)) + " ms x " + std::to_string(channels) +
+                     number_text(grid.step_to_ms(net.connectivity.max_delay)) + " ms x " + std::to_string(channels) +
                      " channels x " + std::to_string(net.n_neurons()) + " neurons x 8 bytes)",
                  8 * static_cast<std::uint64_t>(net.connectivity.size()) + 16 * static_cast<std::uint64_t>(net.n_gids()));
 }

@@ -1,19 +1,13 @@
 #include "network/plastic.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace pointsim::network {
 
 namespace {
-
-std::string fmt_double(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
 
 // Applies `given` in NEST's set_status order: read(key, field) takes a value
 // when given, check(ok, key, rule) raises NEST's BadProperty message.
@@ -34,7 +28,7 @@ public:
         for (const char* key : keys) {
             auto it = given_.find(key);
             if (it == given_.end()) continue;
-            shown += (shown.empty() ? "" : ", ") + std::string(key) + " = " + fmt_double(it->second);
+            shown += (shown.empty() ? "" : ", ") + std::string(key) + " = " + number_text(it->second);
         }
         throw model_error(source_ + ": " + model_ + ": " + rule + (shown.empty() ? "" : " (given: " + shown + ")"));
     }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/logging.hpp"
 #include "common/time.hpp"
 #include "output/staged_files.hpp"
@@ -149,12 +150,6 @@ std::string under(const fs::path& path, const fs::path& base, const std::string&
     if (rel.empty() || *rel.begin() == ".." ) return path.string();
     if (rel == ".") return var;
     return var + "/" + rel.generic_string();
-}
-
-std::string number_text(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
 }
 
 void write_json(output::StagedFiles& staged, const fs::path& file, const OJson& doc) {
