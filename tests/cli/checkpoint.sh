@@ -48,6 +48,15 @@ same_outputs() {
 
 run -q --output-dir "$work/ref" || fail "uninterrupted run"
 
+# Until a checkpoint folder appears in $1, or job $2 ends.
+wait_for_checkpoint() {
+  for _ in $(seq 1 $((3000 * scale))); do
+    ls -d "$1"/checkpoint-* > /dev/null 2>&1 && return
+    kill -0 "$2" 2> /dev/null || return
+    sleep 0.02
+  done
+}
+
 # Checkpoints on, never stopped: same outputs, no checkpoint left.
 run -q --output-dir "$work/steady" --checkpoint-every "$every" --checkpoint-dir "$work/steady_ckpt" || fail "run with checkpoints"
 same_outputs "$work/steady"
@@ -57,12 +66,8 @@ same_outputs "$work/steady"
 POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS=60000 \
   run -q --output-dir "$work/killed" --checkpoint-every "$every" --checkpoint-dir "$work/kill_ckpt" 2> "$work/killed.err" &
 job=$!
-for _ in $(seq 1 $((3000 * scale))); do
-  ls -d "$work"/kill_ckpt/checkpoint-* > /dev/null 2>&1 && break
-  kill -0 $job 2> /dev/null || break
-  sleep 0.02
-done
-pkill -KILL -f -- "--output-dir $work/killed" 
+wait_for_checkpoint "$work/kill_ckpt" $job
+pkill -KILL -f -- "--output-dir $work/killed"
 wait $job
 ls -d "$work"/kill_ckpt/checkpoint-* > /dev/null 2>&1 || fail "no checkpoint was written before the run ended: $(cat "$work/killed.err")"
 [ -e "$work/killed/spikes.h5" ] && fail "the run finished before it was killed (make it longer)"
@@ -94,11 +99,7 @@ ls -A "$work/killed" | grep -q pointsim-tmp && fail "temporary files left"
 POINTSIM_TEST_HOLD_AFTER_CHECKPOINT_MS=60000 \
   run -q --output-dir "$work/termed" --checkpoint-every "$every" --checkpoint-dir "$work/term_ckpt" 2> "$work/termed.err" &
 job=$!
-for _ in $(seq 1 $((3000 * scale))); do
-  ls -d "$work"/term_ckpt/checkpoint-* > /dev/null 2>&1 && break
-  kill -0 $job 2> /dev/null || break
-  sleep 0.02
-done
+wait_for_checkpoint "$work/term_ckpt" $job
 # The processes of the job, not mpirun (which would end them itself): as a
 # scheduler signals a job's tasks.
 pkill -TERM -f -- "^$pointsim run .*--output-dir $work/termed"
