@@ -205,6 +205,27 @@ std::vector<int> restore_points() {
     return at;
 }
 
+// The names and sizes of a model's state fields, in listing order.
+std::vector<std::pair<std::string, std::size_t>> listed_fields(const std::string& model) {
+    const auto it = state_cases().find(model);
+    if (it == state_cases().end()) return {};
+    auto g = make_state_group(model, it->second);
+    StateFields fields;
+    g->state_fields(fields);
+    std::vector<std::pair<std::string, std::size_t>> out;
+    for (const auto& f : fields.fields) out.emplace_back(f.name, f.bytes);
+    return out;
+}
+
+// Whether restoring every field but `left_out` changes the run at one of the restore points.
+bool noticed_without(const std::string& model, const std::string& left_out) {
+    for (int at : restore_points()) {
+        std::size_t spikes_after = 0;
+        if (!run_restored(model, left_out, spikes_after, at).empty()) return true;
+    }
+    return false;
+}
+
 class StateFieldsRestore : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(StateFieldsRestore, RestoredGroupContinuesBitForBit) {
@@ -224,31 +245,19 @@ TEST_P(StateFieldsRestore, RestoredGroupContinuesBitForBit) {
 // before it is read).
 TEST_P(StateFieldsRestore, LeavingOutTheFirstFieldIsNoticed) {
     const std::string& model = GetParam();
-    const auto it = state_cases().find(model);
-    ASSERT_NE(it, state_cases().end()) << model;
-    auto g = make_state_group(model, it->second);
-    StateFields fields;
-    g->state_fields(fields);
-    ASSERT_FALSE(fields.fields.empty());
-    bool noticed = false;
-    for (int at : restore_points()) {
-        std::size_t spikes_after = 0;
-        noticed = noticed || !run_restored(model, fields.fields.front().name, spikes_after, at).empty();
-    }
-    EXPECT_TRUE(noticed) << model << ": " << fields.fields.front().name;
+    const auto fields = listed_fields(model);
+    ASSERT_FALSE(fields.empty()) << model;
+    EXPECT_TRUE(noticed_without(model, fields.front().first)) << model << ": " << fields.front().first;
 }
 
 TEST_P(StateFieldsRestore, FieldsHaveDistinctNames) {
     const std::string& model = GetParam();
-    const auto it = state_cases().find(model);
-    ASSERT_NE(it, state_cases().end()) << model;
-    auto g = make_state_group(model, it->second);
-    StateFields fields;
-    g->state_fields(fields);
+    const auto fields = listed_fields(model);
+    ASSERT_FALSE(fields.empty()) << model;
     std::map<std::string, int> seen;
-    for (const auto& f : fields.fields) {
-        EXPECT_EQ(++seen[f.name], 1) << model << ": " << f.name << " listed twice";
-        EXPECT_GT(f.bytes, 0u) << model << ": " << f.name;
+    for (const auto& [name, bytes] : fields) {
+        EXPECT_EQ(++seen[name], 1) << model << ": " << name << " listed twice";
+        EXPECT_GT(bytes, 0u) << model << ": " << name;
     }
 }
 
@@ -258,18 +267,9 @@ INSTANTIATE_TEST_SUITE_P(AllModels, StateFieldsRestore, ::testing::ValuesIn(supp
 // Every array iaf_psc_alpha lists matters: leaving out any one of them is
 // noticed at one of the restore points.
 TEST(StateFieldsRestoreCheck, LeavingOutAnyIafPscAlphaFieldIsNoticed) {
-    auto g = make_state_group("iaf_psc_alpha", state_cases().at("iaf_psc_alpha"));
-    StateFields fields;
-    g->state_fields(fields);
-    ASSERT_FALSE(fields.fields.empty());
-    for (const auto& f : fields.fields) {
-        bool noticed = false;
-        for (int at : restore_points()) {
-            std::size_t spikes_after = 0;
-            noticed = noticed || !run_restored("iaf_psc_alpha", f.name, spikes_after, at).empty();
-        }
-        EXPECT_TRUE(noticed) << f.name;
-    }
+    const auto fields = listed_fields("iaf_psc_alpha");
+    ASSERT_FALSE(fields.empty());
+    for (const auto& field : fields) EXPECT_TRUE(noticed_without("iaf_psc_alpha", field.first)) << field.first;
 }
 
 }  // namespace
