@@ -37,6 +37,19 @@ void sync_folder(const fs::path& dir) {
     ::close(fd);
 }
 
+// Every checkpoint folder in `dir` but checkpoint-<keep>, and every
+// partial one (best effort: what cannot be removed stays).
+void remove_checkpoint_folders(const fs::path& dir, Step keep) {
+    std::error_code ec;
+    std::vector<fs::path> old;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        const Step s = step_of(name);
+        if ((s >= 0 && s != keep) || name.rfind("." + std::string(kPrefix), 0) == 0) old.push_back(it->path());
+    }
+    for (const auto& p : old) fs::remove_all(p, ec);
+}
+
 }  // namespace
 
 fs::path checkpoint_folder(const fs::path& dir, Step step) { return dir / (kPrefix + std::to_string(step)); }
@@ -77,14 +90,7 @@ void commit_checkpoint(const fs::path& dir, Step step) {
     sync_folder(dir);
     // The new checkpoint is in place: the older ones (and any partial
     // folder a killed job left) can go.
-    std::vector<fs::path> old;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        const Step s = step_of(name);
-        const bool stale_partial = name.rfind("." + std::string(kPrefix), 0) == 0 && it->path() != partial;
-        if ((s >= 0 && s != step) || stale_partial) old.push_back(it->path());
-    }
-    for (const auto& p : old) fs::remove_all(p, ec);
+    remove_checkpoint_folders(dir, step);
 }
 
 void remove_stale_spools(const fs::path& output_dir) {
@@ -102,13 +108,8 @@ void remove_stale_spools(const fs::path& output_dir) {
 }
 
 void remove_checkpoints(const fs::path& dir) {
+    remove_checkpoint_folders(dir, -1);
     std::error_code ec;
-    std::vector<fs::path> old;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (step_of(name) >= 0 || name.rfind("." + std::string(kPrefix), 0) == 0) old.push_back(it->path());
-    }
-    for (const auto& p : old) fs::remove_all(p, ec);
     fs::remove(dir, ec);  // only if empty
 }
 
