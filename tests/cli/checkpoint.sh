@@ -75,7 +75,11 @@ echo "killed after $(ls -d "$work"/kill_ckpt/checkpoint-* | xargs -n1 basename)"
 # Refused, nothing written: a corrupted checkpoint, a checkpoint of another config.
 cp -r "$work/kill_ckpt" "$work/bad_ckpt"
 state=$(ls "$work"/bad_ckpt/checkpoint-*/rank-0.state)
-printf '\x55' | dd of="$state" bs=1 seek=$(( $(stat -c %s "$state") / 2 )) conv=notrunc status=none
+# One byte in the middle inverted (a fixed value could equal the byte there).
+middle=$(( $(stat -c %s "$state") / 2 ))
+byte=$(od -A n -t u1 -j "$middle" -N 1 "$state" | tr -d ' ')
+printf "\\$(printf %03o $(( 255 - byte )))" | dd of="$state" bs=1 seek="$middle" conv=notrunc status=none
+cmp -s "$state" "$work/kill_ckpt/$(basename "$(dirname "$state")")/rank-0.state" && fail "the state file was not changed"
 run -q --output-dir "$work/refused" --resume "$work/bad_ckpt" 2> "$work/refused.err"
 code=$?
 [ "$code" -eq 4 ] && grep -q "pointsim: error: $state: corrupted state file" "$work/refused.err" ||
