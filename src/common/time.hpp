@@ -40,7 +40,10 @@ struct TimeGrid {
     Step delay_to_steps(double ms) const { return delay_to_steps(ms, steps_per_ms()); }
     // The same with steps_per_ms() computed once by a caller converting many delays.
     static Step delay_to_steps(double ms, double steps_per_ms) {
-        return static_cast<Step>(std::floor(ms * steps_per_ms + 0.5));
+        const double x = ms * steps_per_ms + 0.5;
+        // For x >= 0 truncation is floor, without a call into libm (built
+        // for plain x86-64, std::floor is not inlined): once per edge row.
+        return x >= 0 ? static_cast<Step>(x) : static_cast<Step>(std::floor(x));
     }
     // Spike time ms -> stamp step for precise_times spike generators: the first
     // grid point not before t, after truncating t to tics (NEST Time::fromstamp path).

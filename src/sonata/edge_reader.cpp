@@ -195,12 +195,11 @@ EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vect
     }
     // Per group: read the span of group rows this block needs, once per attribute.
     std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> span;  // group -> [min, max]
+    auto at = span.end();  // the previous row's group: rows of one group mostly come together
     for (std::size_t i = 0; i < count; ++i) {
-        auto [it, inserted] = span.emplace(gids[i], std::make_pair(gidx[i], gidx[i]));
-        if (!inserted) {
-            it->second.first = std::min(it->second.first, gidx[i]);
-            it->second.second = std::max(it->second.second, gidx[i]);
-        }
+        if (at == span.end() || at->first != gids[i]) at = span.try_emplace(gids[i], gidx[i], gidx[i]).first;
+        at->second.first = std::min(at->second.first, gidx[i]);
+        at->second.second = std::max(at->second.second, gidx[i]);
     }
     for (const auto& [group, range] : span) {
         const auto g = m.groups.find(static_cast<std::uint32_t>(group));
