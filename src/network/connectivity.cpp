@@ -90,23 +90,20 @@ void ConnectivityBuilder::flush_staged() {
     staged_rows_.clear();
 }
 
-void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
-    if (!allocated_) throw std::logic_error("ConnectivityBuilder::add before allocate()");
+std::uint64_t ConnectivityBuilder::word(KindCache& cache, std::uint32_t target, int channel, double weight, Step delay) {
     if (delay >= (Step{1} << Connectivity::kDelayBits))
         throw input_error("a delay of " + std::to_string(delay) + " steps is longer than pointsim supports (" +
                           std::to_string((1 << Connectivity::kDelayBits) - 1) + " steps)");
     KindKey key{0, static_cast<std::uint8_t>(channel)};
     std::memcpy(&key.weight_bits, &weight, sizeof weight);
-    if (!(key == last_key_)) {
-        // A few recent kinds in a direct-mapped cache before the hash map:
-        // per-edge nsyns or weights make consecutive edges alternate between
-        // a handful of kinds.
+    if (!(key == cache.last_key)) {
         // (Fibonacci hashing: the high bits of the product mix every bit of the weight.)
         const std::uint64_t mixed = (key.weight_bits ^ key.channel) * 0x9E3779B97F4A7C15ull;
-        RecentKind& recent = recent_kinds_[mixed >> 58];
+        KindCache::Recent& recent = cache.recent[mixed >> 58];
         if (recent.key == key) {
-            last_kind_ = recent.kind;
+            cache.last_kind = recent.kind;
         } else {
+            const std::lock_guard<std::mutex> lock(kinds_mutex_);
             auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
             if (inserted) {
                 if (c_.kind_weight.size() > c_.kind_mask)
@@ -115,18 +112,79 @@ void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int ch
                 c_.kind_weight.push_back(weight);
                 c_.kind_channel.push_back(static_cast<std::uint8_t>(channel));
             }
-            last_kind_ = it->second;
-            recent = {key, last_kind_};
+            cache.last_kind = it->second;
+            recent = {key, cache.last_kind};
         }
-        last_key_ = key;
+        cache.last_key = key;
     }
+    return (static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
+           (static_cast<std::uint64_t>(target) << c_.target_shift) | cache.last_kind;
+}
+
+void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
+    if (!allocated_) throw std::logic_error("ConnectivityBuilder::add before allocate()");
+    staged_words_.push_back(word(kind_cache_, target, channel, weight, delay));
     staged_rows_.push_back(static_cast<std::uint32_t>(row_of(source, target)));
-    staged_words_.push_back((static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
-                            (static_cast<std::uint64_t>(target) << c_.target_shift) | last_kind_);
     if (staged_words_.size() == kStaged) flush_staged();
     ++n_added_;
     min_delay_ = std::min(min_delay_, delay);
     max_delay_ = std::max(max_delay_, delay);
+}
+
+void ConnectivityBuilder::Stage::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
+    if (!builder_->allocated_) throw std::logic_error("ConnectivityBuilder::Stage::add before allocate()");
+    words_.push_back(builder_->word(kinds_, target, channel, weight, delay));
+    rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
+    min_delay_ = std::min(min_delay_, delay);
+    max_delay_ = std::max(max_delay_, delay);
+}
+
+void ConnectivityBuilder::Stage::clear() {
+    rows_.clear();
+    words_.clear();
+    min_delay_ = std::numeric_limits<Step>::max();
+    max_delay_ = 1;
+}
+
+template <class F>
+void ConnectivityBuilder::for_rows_on_threads(std::vector<Stage>& stages, int threads, F&& f) {
+    // Runs of rows, not halves: a chunk of an edge file sorted by target
+    // feeds few blocks' rows, but sources of every kind.
+    // The part of a run: a multiplicative hash of its index, scaled to
+    // [0, parts) by a multiply and a shift (a modulo per row costs more).
+    const int parts = std::max(1, threads);
+    const auto n_parts = static_cast<std::uint64_t>(parts);
+#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)
+    for (int part = 0; part < parts; ++part)
+        for (const Stage& stage : stages)
+            for (std::size_t i = 0; i < stage.rows_.size(); ++i) {
+                const std::uint32_t r = stage.rows_[i];
+                const std::uint32_t mixed = (r >> 6) * 0x9E3779B9u;
+                if (((mixed * n_parts) >> 32) == static_cast<std::uint64_t>(part)) f(static_cast<std::size_t>(part), r, stage, i);
+            }
+}
+
+void ConnectivityBuilder::count_stages(std::vector<Stage>& stages, int threads) {
+    for_rows_on_threads(stages, threads, [&](std::size_t, std::uint32_t r, const Stage&, std::size_t) { ++counts_[r + 1]; });
+    for (Stage& stage : stages) stage.clear();
+}
+
+void ConnectivityBuilder::add_stages(std::vector<Stage>& stages, int threads) {
+    flush_staged();  // what add() staged came first
+    // Each row gets its synapses in the order of the stages, as from add().
+    std::vector<std::uint8_t> overfull(static_cast<std::size_t>(std::max(1, threads)), 0);
+    for_rows_on_threads(stages, threads, [&](std::size_t part, std::uint32_t r, const Stage& stage, std::size_t i) {
+        if (next_[r] == counts_[r + 1]) overfull[part] = 1;
+        else words_[next_[r]++] = stage.words_[i];
+    });
+    if (std::find(overfull.begin(), overfull.end(), 1) != overfull.end())
+        throw std::logic_error("ConnectivityBuilder::add_stages: more synapses in a row than were counted before allocate()");
+    for (Stage& stage : stages) {
+        n_added_ += stage.size();
+        min_delay_ = std::min(min_delay_, stage.min_delay_);
+        max_delay_ = std::max(max_delay_, stage.max_delay_);
+        stage.clear();
+    }
 }
 
 // Rows counted larger than filled (edges that turned out to be plastic, or
@@ -225,8 +283,7 @@ Connectivity ConnectivityBuilder::finish() {
     c_.kind_weight = std::move(weights);
     c_.kind_channel = std::move(channels);
     kinds_.clear();
-    last_key_ = KindKey{~std::uint64_t{0}, 0xff};
-    recent_kinds_.fill(RecentKind{});
+    kind_cache_ = KindCache{};
 
     if (n_added_ != words_.size()) close_up_rows();
     std::vector<std::uint64_t>().swap(next_);

@@ -9,6 +9,8 @@
 // distinct (weight, channel) pair; weights stay exact doubles, stored once.
 #include <array>
 #include <cstdint>
+#include <limits>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -45,10 +47,33 @@ struct Connectivity {
 //  2. add() each synapse: it goes into its row, in the order added (staged
 //     and grouped by row a few hundred thousand at a time, so that each row
 //     is written a run at a time rather than one random word at a time).
+//     On several threads, each thread adds its share of the edges to its own
+//     Stage and add_stages() puts the stages into their rows, in order.
 // finish() then puts every row into its canonical order. Edge files are
 // mostly sorted by target, so a row arrives sorted by target and a stable
 // counting sort by delay usually finishes it (a general sort otherwise).
 class ConnectivityBuilder {
+    struct KindKey {
+        std::uint64_t weight_bits;
+        std::uint8_t channel;
+        bool operator==(const KindKey& o) const { return weight_bits == o.weight_bits && channel == o.channel; }
+    };
+    struct KindHash {
+        std::size_t operator()(const KindKey& k) const { return std::hash<std::uint64_t>()(k.weight_bits * 31 + k.channel); }
+    };
+    // The kinds one adder met last, before the shared hash map: consecutive
+    // edges mostly share a type, and per-edge nsyns or weights make them
+    // alternate between a handful of kinds.
+    struct KindCache {
+        struct Recent {
+            KindKey key{~std::uint64_t{0}, 0xff};  // no weight has these bits with this channel
+            std::uint32_t kind = 0;
+        };
+        KindKey last_key{~std::uint64_t{0}, 0xff};
+        std::uint32_t last_kind = 0;
+        std::array<Recent, 64> recent{};  // indexed by 6 bits of a hash
+    };
+
 public:
     // block_flat_begin: the thread blocks' first flat indices, and n_local_neurons last
     // (Network::block_flat_begin); empty: one block.
@@ -65,6 +90,36 @@ public:
     std::size_t size() const { return n_added_; }
     Connectivity finish();
 
+    // Pass 2 on several threads: one Stage per thread, each add()ing its
+    // share of a chunk of edges (same checks as ConnectivityBuilder::add;
+    // Stages of one builder may add at the same time), then add_stages().
+    class Stage {
+    public:
+        explicit Stage(ConnectivityBuilder& builder) : builder_(&builder) {}
+        // Pass 1 (then count_stages()).
+        void count(std::uint64_t source, std::uint32_t target) {
+            rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
+        }
+        // Pass 2 (then add_stages()).
+        void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay);
+        std::size_t size() const { return words_.size(); }
+        void clear();
+
+    private:
+        friend class ConnectivityBuilder;
+        ConnectivityBuilder* builder_;
+        KindCache kinds_;
+        std::vector<std::uint32_t> rows_;
+        std::vector<std::uint64_t> words_;
+        Step min_delay_ = std::numeric_limits<Step>::max(), max_delay_ = 1;
+    };
+    // The stages' synapses into their rows as if add()ed in the order of
+    // the stages, then of each stage; the stages are cleared. Rows are split
+    // between `threads` threads.
+    void add_stages(std::vector<Stage>& stages, int threads);
+    // The same for count().
+    void count_stages(std::vector<Stage>& stages, int threads);
+
 private:
     std::uint64_t row_of(std::uint64_t source, std::uint32_t target) const {
         // The target's block: blocks are few and contiguous, a short scan.
@@ -72,17 +127,15 @@ private:
         while (block + 2 < block_flat_begin_.size() && target >= block_flat_begin_[block + 1]) ++block;
         return block * n_gids_ + source;
     }
+    // f(part, row, stage, i) for every row the stages hold, in order, on
+    // `threads` threads: each part gets the rows of its runs of 64 rows (runs spread by a hash).
+    template <class F>
+    void for_rows_on_threads(std::vector<Stage>& stages, int threads, F&& f);
+    // The packed word of a synapse, its kind looked up through `cache`
+    // (thread-safe: a new kind is added under a lock).
+    std::uint64_t word(KindCache& cache, std::uint32_t target, int channel, double weight, Step delay);
     void flush_staged();
     void close_up_rows();
-
-    struct KindKey {
-        std::uint64_t weight_bits;
-        std::uint8_t channel;
-        bool operator==(const KindKey& o) const { return weight_bits == o.weight_bits && channel == o.channel; }
-    };
-    struct KindHash {
-        std::size_t operator()(const KindKey& k) const { return std::hash<std::uint64_t>()(k.weight_bits * 31 + k.channel); }
-    };
 
     Connectivity c_;
     std::vector<std::uint64_t> words_;
@@ -98,14 +151,9 @@ private:
     std::size_t n_added_ = 0;
     bool allocated_ = false;
     int threads_ = 1;  // one per thread block: they sort in finish()
+    std::mutex kinds_mutex_;  // Stages add kinds from several threads
     std::unordered_map<KindKey, std::uint32_t, KindHash> kinds_;
-    KindKey last_key_{~std::uint64_t{0}, 0xff};  // consecutive edges mostly share a type
-    struct RecentKind {
-        KindKey key{~std::uint64_t{0}, 0xff};  // no weight has these bits with this channel
-        std::uint32_t kind = 0;
-    };
-    std::array<RecentKind, 64> recent_kinds_{};  // indexed by 6 bits of a hash
-    std::uint32_t last_kind_ = 0;
+    KindCache kind_cache_;  // add()'s
     Step min_delay_, max_delay_ = 1;
 };
 

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -132,6 +134,78 @@ TEST(ConnectivityBuilderTest, RowsCountedLargerThanFilledAreClosedUp) {
 TEST(ConnectivityBuilderTest, MoreThanOneStageOfSynapses) {
     // More synapses than one staging buffer holds (256 K): rows are filled in several flushes.
     build_and_check(target_sorted(1000, 600, 500, 20, 5, 10), 1000, 600, 2);
+}
+
+// Builds with add(), or with `n_stages` Stages filled at the same time from
+// as many threads (each a contiguous share of every chunk), for add_stages().
+Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std::uint32_t n_neurons, int n_blocks,
+                   int n_stages, std::size_t chunk) {
+    ConnectivityBuilder builder(n_gids, n_neurons, blocks_of(n_neurons, n_blocks));
+    for (const auto& s : synapses) builder.count(s.source, s.target);
+    builder.allocate();
+    std::vector<ConnectivityBuilder::Stage> stages(static_cast<std::size_t>(n_stages), ConnectivityBuilder::Stage(builder));
+    for (std::size_t first = 0; first < synapses.size(); first += chunk) {
+        const std::size_t n = std::min(chunk, synapses.size() - first);
+        if (n_stages == 0) {
+            for (std::size_t i = first; i < first + n; ++i) {
+                const auto& s = synapses[i];
+                builder.add(s.source, s.target, s.channel, s.weight, s.delay);
+            }
+            continue;
+        }
+        std::vector<std::thread> threads;
+        for (std::size_t p = 0; p < stages.size(); ++p)
+            threads.emplace_back([&, p] {
+                for (std::size_t i = first + n * p / stages.size(); i < first + n * (p + 1) / stages.size(); ++i) {
+                    const auto& s = synapses[i];
+                    stages[p].add(s.source, s.target, s.channel, s.weight, s.delay);
+                }
+            });
+        for (auto& t : threads) t.join();
+        builder.add_stages(stages, n_stages);
+        for (const auto& stage : stages) EXPECT_EQ(stage.size(), 0u);
+    }
+    EXPECT_EQ(builder.size(), synapses.size());
+    return builder.finish();
+}
+
+void expect_same(const Connectivity& a, const Connectivity& b) {
+    EXPECT_EQ(a.row_begin, b.row_begin);
+    EXPECT_EQ(a.synapse, b.synapse);
+    EXPECT_EQ(a.kind_weight, b.kind_weight);
+    EXPECT_EQ(a.kind_channel, b.kind_channel);
+    EXPECT_EQ(a.min_delay, b.min_delay);
+    EXPECT_EQ(a.max_delay, b.max_delay);
+}
+
+// Pass 2 on threads (Stages, add_stages) gives the very rows add() gives,
+// for rows that arrive sorted by target and for shuffled ones.
+TEST(ConnectivityBuilderTest, StagesOnThreadsGiveTheSameRowsAsAdd) {
+    auto s = target_sorted(700, 300, 60, 25, 40, 11);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (int blocks : {1, 3}) {
+            const Connectivity one = build(s, 700, 300, blocks, 0, 5000);
+            ASSERT_EQ(one.size(), s.size());
+            for (int stages : {1, 2, 5}) {
+                SCOPED_TRACE("pass " + std::to_string(pass) + ", blocks " + std::to_string(blocks) + ", stages " +
+                             std::to_string(stages));
+                expect_same(build(s, 700, 300, blocks, stages, 5000), one);
+            }
+        }
+        std::shuffle(s.begin(), s.end(), std::mt19937(12));
+    }
+}
+
+TEST(ConnectivityBuilderTest, StagesWithMoreThanCountedAreALogicError) {
+    ConnectivityBuilder b(4, 4);
+    b.count(1, 0);
+    b.allocate();
+    std::vector<ConnectivityBuilder::Stage> stages(2, ConnectivityBuilder::Stage(b));
+    stages[0].add(1, 0, 0, 1.0, 1);
+    stages[1].add(1, 3, 0, 1.0, 1);
+    EXPECT_THROW(b.add_stages(stages, 2), std::logic_error);
+    ConnectivityBuilder before_allocate(4, 4);
+    EXPECT_THROW(ConnectivityBuilder::Stage(before_allocate).add(0, 0, 0, 1.0, 1), std::logic_error);
 }
 
 TEST(ConnectivityBuilderTest, AddingMoreThanCountedIsALogicError) {
