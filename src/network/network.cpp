@@ -5,7 +5,8 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
-#include <future>
+#include <iterator>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -441,41 +442,13 @@ void for_each_chunk(std::uint64_t begin, std::uint64_t end, F&& f) {
         f(static_cast<std::size_t>(first), static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first)));
 }
 
-// The rows [begin, end) chunk by chunk: read(first, count) on this thread
-// (HDF5 is not thread-safe), process(block, first, count) in row order. With
-// `overlap`, each chunk is processed on a second thread while the next is
-// read; an earlier chunk's error still comes before a later chunk's.
-template <class Read, class Process>
-void read_and_process_chunks(std::uint64_t begin, std::uint64_t end, bool overlap, Read&& read, Process&& process) {
-    if (!overlap) {
-        for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) { process(read(first, count), first, count); });
-        return;
-    }
-    using Block = decltype(read(std::size_t{}, std::size_t{}));
-    std::optional<Block> processing;  // owned here until its task is done
-    std::future<void> task;
-    for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
-        std::optional<Block> next;
-        std::exception_ptr read_error;
-        try {
-            next.emplace(read(first, count));
-        } catch (...) {
-            read_error = std::current_exception();
-        }
-        if (task.valid()) task.get();
-        if (read_error) std::rethrow_exception(read_error);
-        processing = std::move(next);
-        task = std::async(std::launch::async, [&process, &processing, first, count] { process(*processing, first, count); });
-    });
-    if (task.valid()) task.get();
-}
-
 struct EdgeFileContext {
     const config::EdgeFiles& files;
     const sonata::TypeTable& types;
     std::map<std::int64_t, EdgeType>& edge_types;
     ComponentCache& components;
     std::uint64_t plan_index;  // which edge population, in reading order (for creation order keys)
+    std::mutex edge_types_mutex{};  // add_block on several threads: edge_types and components
 };
 
 const std::string kDynamicsParams = "dynamics_params/";  // prefix of per-edge parameter columns in an EdgeBlock
@@ -500,10 +473,13 @@ struct EdgeParamColumn {
     const std::vector<std::uint8_t>* present;
 };
 
-// Turns the rows of one block that target local neurons into synapses.
+// Turns the rows [from, to) of one block that target local neurons into
+// synapses, added to `out` (a ConnectivityBuilder or one of its Stages).
+template <class Synapses>
 void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const Network& net, EdgeFileContext& ctx,
                const sonata::EdgeReader& reader, const Population& src, const Population& tgt,
-               const sonata::EdgeBlock& block, ConnectivityBuilder& out, std::vector<PendingPlastic>& plastic) {
+               const sonata::EdgeBlock& block, std::size_t from, std::size_t to, Synapses& out,
+               std::vector<PendingPlastic>& plastic) {
     const std::string where = reader.file().string() + ": /edges/" + reader.name();
     std::vector<EdgeParamColumn> params;
     for (const auto& [name, values] : block.values)
@@ -518,7 +494,7 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     const double steps_per_ms = grid.steps_per_ms();
     const EdgeType* last_type = nullptr;  // std::map: the pointer stays valid as types are added
     std::int64_t last_type_id = 0;
-    for (std::size_t i = 0; i < block.size(); ++i) {
+    for (std::size_t i = from; i < to; ++i) {
         const std::size_t e = block.first_row + i;
         const auto t = tgt.rows.row_of(block.target_ids[i]);
         if (!t)
@@ -533,6 +509,7 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
                               " is not a node of population '" + src.name + "'");
         const std::int64_t type_id = block.edge_type_ids[i];
         if (!last_type || type_id != last_type_id) {  // edges of one type mostly come together
+            const std::lock_guard<std::mutex> lock(ctx.edge_types_mutex);
             auto et = ctx.edge_types.find(type_id);
             if (et == ctx.edge_types.end()) {
                 if (!ctx.types.has_type(type_id))
@@ -603,6 +580,40 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         }
         out.add(src.gid_of_row(*s), loc.flat, channel, weight, d);
     }
+}
+
+// f(part, from, to) for `parts` contiguous shares of [0, n), one thread each.
+template <class F>
+void on_shares(std::size_t n, std::size_t parts, F&& f) {
+#pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
+    for (std::size_t part = 0; part < parts; ++part) f(part, n * part / parts, n * (part + 1) / parts);
+}
+
+// add_block on `stages.size()` threads, each turning a contiguous share of
+// the block's rows into its own stage; the stages then go into `out` in row
+// order, so the rows are filled as on one thread. If any share fails, the
+// block is done again on one thread, which throws the first row's error.
+void add_block_on_threads(const config::SimulationConfig& cfg, const TimeGrid& grid, const Network& net,
+                          EdgeFileContext& ctx, const sonata::EdgeReader& reader, const Population& src,
+                          const Population& tgt, const sonata::EdgeBlock& block, ConnectivityBuilder& out,
+                          std::vector<ConnectivityBuilder::Stage>& stages, std::vector<PendingPlastic>& plastic) {
+    std::vector<std::vector<PendingPlastic>> part_plastic(stages.size());
+    std::vector<std::uint8_t> failed(stages.size(), 0);
+    on_shares(block.size(), stages.size(), [&](std::size_t part, std::size_t from, std::size_t to) {
+        try {
+            add_block(cfg, grid, net, ctx, reader, src, tgt, block, from, to, stages[part], part_plastic[part]);
+        } catch (...) {
+            failed[part] = 1;
+        }
+    });
+    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) {
+        for (auto& stage : stages) stage.clear();
+        add_block(cfg, grid, net, ctx, reader, src, tgt, block, 0, block.size(), out, plastic);
+        return;
+    }
+    out.add_stages(stages, static_cast<int>(stages.size()));
+    for (auto& part : part_plastic) plastic.insert(plastic.end(), std::make_move_iterator(part.begin()),
+                                                   std::make_move_iterator(part.end()));
 }
 
 // Index of `value` in `sets`, appended if new. A linear search from the
@@ -749,9 +760,6 @@ std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>&
 }
 
 void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, int threads) {
-    // Two threads or more: the rows of one chunk are turned into synapses
-    // while the next chunk is read.
-    const bool overlap = threads > 1;
     // First decide which rows of which population to read, so that the
     // synapse arrays are allocated once, at their final size.
     struct Plan {
@@ -801,6 +809,10 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
 
     ComponentCache components;
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons(), net.block_flat_begin);
+    // Two threads or more: each chunk of rows is split between them, each
+    // staging its share, in both passes.
+    std::vector<ConnectivityBuilder::Stage> stages;
+    if (threads > 1) stages.assign(static_cast<std::size_t>(threads), ConnectivityBuilder::Stage(synapses));
     // Pass 1: the size of every row, from the node ids alone, so that pass 2
     // writes each synapse into its row's final place (no sort by source).
     // Rows that pass 2 will reject are skipped here: add_block names them.
@@ -812,9 +824,10 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 return Ids{plan.reader.source_ids(first, count),
                            source_is_enough ? std::vector<std::uint64_t>{} : plan.reader.target_ids(first, count)};
             };
-            read_and_process_chunks(begin, end, overlap, read_ids, [&](const Ids& ids, std::size_t, std::size_t count) {
+            // The rows [from, to) of a chunk, counted into `out` (the builder or a Stage).
+            auto count_rows = [&](const Ids& ids, std::size_t from, std::size_t to, auto& out) {
                 const auto& [sources, targets] = ids;
-                for (std::size_t i = 0; i < count; ++i) {
+                for (std::size_t i = from; i < to; ++i) {
                     const auto s = plan.src->rows.row_of(sources[i]);
                     if (!s) continue;
                     std::uint32_t flat = 0;
@@ -825,8 +838,16 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                         if (loc.group < 0) continue;
                         flat = loc.flat;
                     }
-                    synapses.count(plan.src->gid_of_row(*s), flat);
+                    out.count(plan.src->gid_of_row(*s), flat);
                 }
+            };
+            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+                const Ids ids = read_ids(first, count);
+                if (stages.empty()) return count_rows(ids, 0, count, synapses);
+                on_shares(count, stages.size(), [&](std::size_t part, std::size_t from, std::size_t to) {
+                    count_rows(ids, from, to, stages[part]);
+                });
+                synapses.count_stages(stages, threads);
             });
         }
     }
@@ -847,14 +868,17 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         std::vector<std::string> attributes = core_attributes;
         for (const auto& name : plan.reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + name);
         for (const auto& [begin, end] : plan.ranges) {
-            read_and_process_chunks(
-                begin, end, overlap, [&](std::size_t first, std::size_t count) { return plan.reader.read(first, count, attributes); },
-                [&](const sonata::EdgeBlock& block, std::size_t, std::size_t count) {
-                    net.n_edge_rows_read += count;
-                    const std::size_t before = synapses.size() + plastic.size();
-                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses, plastic);
-                    net.n_edges += synapses.size() + plastic.size() - before;
-                });
+            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+                const sonata::EdgeBlock block = plan.reader.read(first, count, attributes);
+                net.n_edge_rows_read += count;
+                const std::size_t before = synapses.size() + plastic.size();
+                if (stages.empty())
+                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, block.size(), synapses, plastic);
+                else
+                    add_block_on_threads(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses, stages,
+                                         plastic);
+                net.n_edges += synapses.size() + plastic.size() - before;
+            });
         }
     }
     net.connectivity = synapses.finish();
