@@ -147,37 +147,39 @@ void ConnectivityBuilder::Stage::clear() {
 }
 
 template <class F>
-void ConnectivityBuilder::for_rows_on_threads(std::vector<Stage>& stages, int threads, F&& f) {
+void ConnectivityBuilder::for_rows_of_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts, F&& f) {
     // Runs of rows, not halves: a chunk of an edge file sorted by target
-    // feeds few blocks' rows, but sources of every kind.
-    // The part of a run: a multiplicative hash of its index, scaled to
-    // [0, parts) by a multiply and a shift (a modulo per row costs more).
-    const int parts = std::max(1, threads);
-    const auto n_parts = static_cast<std::uint64_t>(parts);
-#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)
-    for (int part = 0; part < parts; ++part)
-        for (const Stage& stage : stages)
-            for (std::size_t i = 0; i < stage.rows_.size(); ++i) {
-                const std::uint32_t r = stage.rows_[i];
-                const std::uint32_t mixed = (r >> 6) * 0x9E3779B9u;
-                if (((mixed * n_parts) >> 32) == static_cast<std::uint64_t>(part)) f(static_cast<std::size_t>(part), r, stage, i);
-            }
+    // feeds few blocks' rows, but sources of every kind. The part of a run:
+    // a multiplicative hash of its index, scaled to [0, parts) by a multiply
+    // and a shift (a modulo per row costs more).
+    for (const Stage& stage : stages)
+        for (std::size_t i = 0; i < stage.rows_.size(); ++i) {
+            const std::uint32_t r = stage.rows_[i];
+            const std::uint32_t mixed = (r >> 6) * 0x9E3779B9u;
+            if (((mixed * std::uint64_t{parts}) >> 32) == part) f(r, stage, i);
+        }
 }
 
-void ConnectivityBuilder::count_stages(std::vector<Stage>& stages, int threads) {
-    for_rows_on_threads(stages, threads, [&](std::size_t, std::uint32_t r, const Stage&, std::size_t) { ++counts_[r + 1]; });
+void ConnectivityBuilder::count_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts) {
+    for_rows_of_part(stages, part, parts, [&](std::uint32_t r, const Stage&, std::size_t) { ++counts_[r + 1]; });
+}
+
+void ConnectivityBuilder::end_count_stages(std::vector<Stage>& stages) {
     for (Stage& stage : stages) stage.clear();
 }
 
-void ConnectivityBuilder::add_stages(std::vector<Stage>& stages, int threads) {
-    flush_staged();  // what add() staged came first
+void ConnectivityBuilder::add_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts) {
+    if (!staged_words_.empty())
+        throw std::logic_error("ConnectivityBuilder::add_stages_part after add(): the added synapses would come later");
     // Each row gets its synapses in the order of the stages, as from add().
-    std::vector<std::uint8_t> overfull(static_cast<std::size_t>(std::max(1, threads)), 0);
-    for_rows_on_threads(stages, threads, [&](std::size_t part, std::uint32_t r, const Stage& stage, std::size_t i) {
-        if (next_[r] == counts_[r + 1]) overfull[part] = 1;
+    for_rows_of_part(stages, part, parts, [&](std::uint32_t r, const Stage& stage, std::size_t i) {
+        if (next_[r] == counts_[r + 1]) overfull_ = true;
         else words_[next_[r]++] = stage.words_[i];
     });
-    if (std::find(overfull.begin(), overfull.end(), 1) != overfull.end())
+}
+
+void ConnectivityBuilder::end_add_stages(std::vector<Stage>& stages) {
+    if (overfull_)
         throw std::logic_error("ConnectivityBuilder::add_stages: more synapses in a row than were counted before allocate()");
     for (Stage& stage : stages) {
         n_added_ += stage.size();
@@ -185,6 +187,23 @@ void ConnectivityBuilder::add_stages(std::vector<Stage>& stages, int threads) {
         max_delay_ = std::max(max_delay_, stage.max_delay_);
         stage.clear();
     }
+}
+
+void ConnectivityBuilder::count_stages(std::vector<Stage>& stages, int threads) {
+    const int parts = std::max(1, threads);
+#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)
+    for (int part = 0; part < parts; ++part)
+        count_stages_part(stages, static_cast<std::size_t>(part), static_cast<std::size_t>(parts));
+    end_count_stages(stages);
+}
+
+void ConnectivityBuilder::add_stages(std::vector<Stage>& stages, int threads) {
+    flush_staged();  // what add() staged came first
+    const int parts = std::max(1, threads);
+#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)
+    for (int part = 0; part < parts; ++part)
+        add_stages_part(stages, static_cast<std::size_t>(part), static_cast<std::size_t>(parts));
+    end_add_stages(stages);
 }
 
 // Rows counted larger than filled (edges that turned out to be plastic, or

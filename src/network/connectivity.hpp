@@ -8,6 +8,7 @@
 // so it is the same whatever the partition over ranks. A "kind" is one
 // distinct (weight, channel) pair; weights stay exact doubles, stored once.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -119,6 +120,14 @@ public:
     void add_stages(std::vector<Stage>& stages, int threads);
     // The same for count().
     void count_stages(std::vector<Stage>& stages, int threads);
+    // The same in pieces, for a caller with its own threads (tasks): every
+    // part of [0, parts), at the same time or not, then the end call. The
+    // parts own disjoint rows (runs of 64 rows, spread by a hash). Not
+    // after add() without a finish() or add_stages() between (logic_error).
+    void add_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts);
+    void end_add_stages(std::vector<Stage>& stages);
+    void count_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts);
+    void end_count_stages(std::vector<Stage>& stages);
 
 private:
     std::uint64_t row_of(std::uint64_t source, std::uint32_t target) const {
@@ -127,10 +136,9 @@ private:
         while (block + 2 < block_flat_begin_.size() && target >= block_flat_begin_[block + 1]) ++block;
         return block * n_gids_ + source;
     }
-    // f(part, row, stage, i) for every row the stages hold, in order, on
-    // `threads` threads: each part gets the rows of its runs of 64 rows (runs spread by a hash).
+    // f(row, stage, i) for every row of `part` the stages hold, in order.
     template <class F>
-    void for_rows_on_threads(std::vector<Stage>& stages, int threads, F&& f);
+    void for_rows_of_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts, F&& f);
     // The packed word of a synapse, its kind looked up through `cache`
     // (thread-safe: a new kind is added under a lock).
     std::uint64_t word(KindCache& cache, std::uint32_t target, int channel, double weight, Step delay);
@@ -152,6 +160,7 @@ private:
     bool allocated_ = false;
     int threads_ = 1;  // one per thread block: they sort in finish()
     std::mutex kinds_mutex_;  // Stages add kinds from several threads
+    std::atomic<bool> overfull_{false};  // add_stages_part: a row had more synapses than counted
     std::unordered_map<KindKey, std::uint32_t, KindHash> kinds_;
     KindCache kind_cache_;  // add()'s
     Step min_delay_, max_delay_ = 1;

@@ -582,38 +582,67 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     }
 }
 
-// f(part, from, to) for `parts` contiguous shares of [0, n), one thread each.
-template <class F>
-void on_shares(std::size_t n, std::size_t parts, F&& f) {
-#pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
-    for (std::size_t part = 0; part < parts; ++part) f(part, n * part / parts, n * (part + 1) / parts);
+// The rows [begin, end) chunk by chunk on a team of `threads` threads (one
+// thread reads: HDF5 is not thread-safe). For each chunk, convert(block,
+// share) runs as a task for each of `n_shares` shares while the reader reads
+// the next chunk and then joins in; then apply(block, count) on the
+// reading thread (it may run tasks of its own, run_tasks). A chunk's error
+// (from apply) comes before a read error of the next chunk.
+template <class Read, class Convert, class Apply>
+void read_and_process_on_team(std::uint64_t begin, std::uint64_t end, int threads, std::size_t n_shares, Read&& read,
+                              Convert&& convert, Apply&& apply) {
+    using Block = decltype(read(std::size_t{}, std::size_t{}));
+    auto rows_from = [end](std::uint64_t first) {
+        return static_cast<std::size_t>(first < end ? std::min<std::uint64_t>(kChunkRows, end - first) : 0);
+    };
+    std::exception_ptr error;
+#pragma omp parallel num_threads(threads)
+#pragma omp single
+    try {
+        std::optional<Block> current;
+        std::uint64_t first = begin;
+        std::size_t count = rows_from(first);
+        if (count > 0) current.emplace(read(static_cast<std::size_t>(first), count));
+        while (current) {
+            for (std::size_t share = 0; share < n_shares; ++share) {
+#pragma omp task firstprivate(share) shared(current, convert)
+                convert(*current, share);  // catches its own errors
+            }
+            const std::uint64_t next_first = first + count;
+            const std::size_t next_count = rows_from(next_first);
+            std::optional<Block> next;
+            std::exception_ptr read_error;
+            try {
+                if (next_count > 0) next.emplace(read(static_cast<std::size_t>(next_first), next_count));
+            } catch (...) {
+                read_error = std::current_exception();
+            }
+#pragma omp taskwait
+            apply(*current, count);
+            if (read_error) std::rethrow_exception(read_error);
+            current = std::move(next);
+            first = next_first;
+            count = next_count;
+        }
+    } catch (...) {
+        error = std::current_exception();
+    }
+    if (error) std::rethrow_exception(error);
 }
 
-// add_block on `stages.size()` threads, each turning a contiguous share of
-// the block's rows into its own stage; the stages then go into `out` in row
-// order, so the rows are filled as on one thread. If any share fails, the
-// block is done again on one thread, which throws the first row's error.
-void add_block_on_threads(const config::SimulationConfig& cfg, const TimeGrid& grid, const Network& net,
-                          EdgeFileContext& ctx, const sonata::EdgeReader& reader, const Population& src,
-                          const Population& tgt, const sonata::EdgeBlock& block, ConnectivityBuilder& out,
-                          std::vector<ConnectivityBuilder::Stage>& stages, std::vector<PendingPlastic>& plastic) {
-    std::vector<std::vector<PendingPlastic>> part_plastic(stages.size());
-    std::vector<std::uint8_t> failed(stages.size(), 0);
-    on_shares(block.size(), stages.size(), [&](std::size_t part, std::size_t from, std::size_t to) {
-        try {
-            add_block(cfg, grid, net, ctx, reader, src, tgt, block, from, to, stages[part], part_plastic[part]);
-        } catch (...) {
-            failed[part] = 1;
-        }
-    });
-    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) {
-        for (auto& stage : stages) stage.clear();
-        add_block(cfg, grid, net, ctx, reader, src, tgt, block, 0, block.size(), out, plastic);
-        return;
+// f(part) for every part of [0, parts) as tasks of the current team; waits for them.
+template <class F>
+void run_tasks(std::size_t parts, F&& f) {
+    for (std::size_t part = 0; part < parts; ++part) {
+#pragma omp task firstprivate(part) shared(f)
+        f(part);
     }
-    out.add_stages(stages, static_cast<int>(stages.size()));
-    for (auto& part : part_plastic) plastic.insert(plastic.end(), std::make_move_iterator(part.begin()),
-                                                   std::make_move_iterator(part.end()));
+#pragma omp taskwait
+}
+
+// Share `share` of `n_shares` contiguous shares of [0, n).
+std::pair<std::size_t, std::size_t> share_of(std::size_t n, std::size_t share, std::size_t n_shares) {
+    return {n * share / n_shares, n * (share + 1) / n_shares};
 }
 
 // Index of `value` in `sets`, appended if new. A linear search from the
@@ -809,10 +838,12 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
 
     ComponentCache components;
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons(), net.block_flat_begin);
-    // Two threads or more: each chunk of rows is split between them, each
-    // staging its share, in both passes.
+    // Two threads or more, in both passes: each chunk of rows is cut into
+    // shares, each staged by a task of the team while the next chunk is
+    // read, then the stages go into the rows in `n_parts` parts.
+    const auto n_parts = static_cast<std::size_t>(std::max(1, threads));
     std::vector<ConnectivityBuilder::Stage> stages;
-    if (threads > 1) stages.assign(static_cast<std::size_t>(threads), ConnectivityBuilder::Stage(synapses));
+    if (threads > 1) stages.assign(4 * n_parts, ConnectivityBuilder::Stage(synapses));
     // Pass 1: the size of every row, from the node ids alone, so that pass 2
     // writes each synapse into its row's final place (no sort by source).
     // Rows that pass 2 will reject are skipped here: add_block names them.
@@ -841,14 +872,22 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     out.count(plan.src->gid_of_row(*s), flat);
                 }
             };
-            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
-                const Ids ids = read_ids(first, count);
-                if (stages.empty()) return count_rows(ids, 0, count, synapses);
-                on_shares(count, stages.size(), [&](std::size_t part, std::size_t from, std::size_t to) {
-                    count_rows(ids, from, to, stages[part]);
+            if (stages.empty()) {
+                for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+                    count_rows(read_ids(first, count), 0, count, synapses);
                 });
-                synapses.count_stages(stages, threads);
-            });
+                continue;
+            }
+            read_and_process_on_team(
+                begin, end, threads, stages.size(), read_ids,
+                [&](const Ids& ids, std::size_t share) {
+                    const auto [from, to] = share_of(ids.first.size(), share, stages.size());
+                    count_rows(ids, from, to, stages[share]);
+                },
+                [&](const Ids&, std::size_t) {
+                    run_tasks(n_parts, [&](std::size_t part) { synapses.count_stages_part(stages, part, n_parts); });
+                    synapses.end_count_stages(stages);
+                });
         }
     }
     synapses.allocate();
@@ -868,17 +907,52 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         std::vector<std::string> attributes = core_attributes;
         for (const auto& name : plan.reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + name);
         for (const auto& [begin, end] : plan.ranges) {
-            for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
-                const sonata::EdgeBlock block = plan.reader.read(first, count, attributes);
-                net.n_edge_rows_read += count;
-                const std::size_t before = synapses.size() + plastic.size();
-                if (stages.empty())
-                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, block.size(), synapses, plastic);
-                else
-                    add_block_on_threads(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, synapses, stages,
-                                         plastic);
-                net.n_edges += synapses.size() + plastic.size() - before;
-            });
+            auto read = [&](std::size_t first, std::size_t count) { return plan.reader.read(first, count, attributes); };
+            if (stages.empty()) {
+                for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+                    const std::size_t before = synapses.size() + plastic.size();
+                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, read(first, count), 0, count, synapses,
+                              plastic);
+                    net.n_edge_rows_read += count;
+                    net.n_edges += synapses.size() + plastic.size() - before;
+                });
+                continue;
+            }
+            // Each share into its own stage; if any share fails, the chunk is
+            // done again on one thread, which throws the first bad row's error.
+            std::vector<std::vector<PendingPlastic>> share_plastic(stages.size());
+            std::vector<std::uint8_t> failed(stages.size(), 0);
+            read_and_process_on_team(
+                begin, end, threads, stages.size(), read,
+                [&](const sonata::EdgeBlock& block, std::size_t share) {
+                    const auto [from, to] = share_of(block.size(), share, stages.size());
+                    try {
+                        add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, from, to, stages[share],
+                                  share_plastic[share]);
+                    } catch (...) {
+                        failed[share] = 1;
+                    }
+                },
+                [&](const sonata::EdgeBlock& block, std::size_t count) {
+                    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) {
+                        for (std::size_t share = 0; share < stages.size(); ++share) {
+                            stages[share].clear();
+                            share_plastic[share].clear();
+                            failed[share] = 0;
+                        }
+                        add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, count, stages[0],
+                                  share_plastic[0]);
+                    }
+                    const std::size_t before = synapses.size() + plastic.size();
+                    run_tasks(n_parts, [&](std::size_t part) { synapses.add_stages_part(stages, part, n_parts); });
+                    synapses.end_add_stages(stages);
+                    for (auto& share : share_plastic) {
+                        plastic.insert(plastic.end(), std::make_move_iterator(share.begin()), std::make_move_iterator(share.end()));
+                        share.clear();
+                    }
+                    net.n_edge_rows_read += count;
+                    net.n_edges += synapses.size() + plastic.size() - before;
+                });
         }
     }
     net.connectivity = synapses.finish();
