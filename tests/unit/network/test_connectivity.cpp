@@ -136,34 +136,39 @@ TEST(ConnectivityBuilderTest, MoreThanOneStageOfSynapses) {
     build_and_check(target_sorted(1000, 600, 500, 20, 5, 10), 1000, 600, 2);
 }
 
-// Builds with add(), or with `n_stages` Stages filled at the same time from
-// as many threads (each a contiguous share of every chunk), for add_stages().
+// Builds with count() and add(), or with `n_stages` Stages filled at the
+// same time from as many threads (each a contiguous share of every chunk),
+// for count_stages() and add_stages().
 Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std::uint32_t n_neurons, int n_blocks,
                    int n_stages, std::size_t chunk) {
     ConnectivityBuilder builder(n_gids, n_neurons, blocks_of(n_neurons, n_blocks));
-    for (const auto& s : synapses) builder.count(s.source, s.target);
-    builder.allocate();
     std::vector<ConnectivityBuilder::Stage> stages(static_cast<std::size_t>(n_stages), ConnectivityBuilder::Stage(builder));
-    for (std::size_t first = 0; first < synapses.size(); first += chunk) {
-        const std::size_t n = std::min(chunk, synapses.size() - first);
-        if (n_stages == 0) {
-            for (std::size_t i = first; i < first + n; ++i) {
-                const auto& s = synapses[i];
-                builder.add(s.source, s.target, s.channel, s.weight, s.delay);
-            }
-            continue;
+    // Calls f(stage, synapse) for every synapse, chunk by chunk, each chunk's shares on their own threads.
+    auto in_chunks = [&](auto&& f, auto&& after_chunk) {
+        for (std::size_t first = 0; first < synapses.size(); first += chunk) {
+            const std::size_t n = std::min(chunk, synapses.size() - first);
+            std::vector<std::thread> threads;
+            for (std::size_t p = 0; p < stages.size(); ++p)
+                threads.emplace_back([&, p] {
+                    for (std::size_t i = first + n * p / stages.size(); i < first + n * (p + 1) / stages.size(); ++i)
+                        f(stages[p], synapses[i]);
+                });
+            for (auto& t : threads) t.join();
+            after_chunk();
+            for (const auto& stage : stages) EXPECT_EQ(stage.size(), 0u);
         }
-        std::vector<std::thread> threads;
-        for (std::size_t p = 0; p < stages.size(); ++p)
-            threads.emplace_back([&, p] {
-                for (std::size_t i = first + n * p / stages.size(); i < first + n * (p + 1) / stages.size(); ++i) {
-                    const auto& s = synapses[i];
-                    stages[p].add(s.source, s.target, s.channel, s.weight, s.delay);
-                }
-            });
-        for (auto& t : threads) t.join();
-        builder.add_stages(stages, n_stages);
-        for (const auto& stage : stages) EXPECT_EQ(stage.size(), 0u);
+    };
+    using Stage = ConnectivityBuilder::Stage;
+    if (n_stages == 0) {
+        for (const auto& s : synapses) builder.count(s.source, s.target);
+        builder.allocate();
+        for (const auto& s : synapses) builder.add(s.source, s.target, s.channel, s.weight, s.delay);
+    } else {
+        in_chunks([](Stage& stage, const Synapse& s) { stage.count(s.source, s.target); },
+                  [&] { builder.count_stages(stages, n_stages); });
+        builder.allocate();
+        in_chunks([](Stage& stage, const Synapse& s) { stage.add(s.source, s.target, s.channel, s.weight, s.delay); },
+                  [&] { builder.add_stages(stages, n_stages); });
     }
     EXPECT_EQ(builder.size(), synapses.size());
     return builder.finish();
@@ -178,7 +183,7 @@ void expect_same(const Connectivity& a, const Connectivity& b) {
     EXPECT_EQ(a.max_delay, b.max_delay);
 }
 
-// Pass 2 on threads (Stages, add_stages) gives the very rows add() gives,
+// Both passes on threads (Stages) give the very rows count() and add() give,
 // for rows that arrive sorted by target and for shuffled ones.
 TEST(ConnectivityBuilderTest, StagesOnThreadsGiveTheSameRowsAsAdd) {
     auto s = target_sorted(700, 300, 60, 25, 40, 11);
