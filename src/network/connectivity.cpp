@@ -180,30 +180,13 @@ void ConnectivityBuilder::add_stages_part(const std::vector<Stage>& stages, std:
 
 void ConnectivityBuilder::end_add_stages(std::vector<Stage>& stages) {
     if (overfull_)
-        throw std::logic_error("ConnectivityBuilder::add_stages: more synapses in a row than were counted before allocate()");
+        throw std::logic_error("ConnectivityBuilder::end_add_stages: more synapses in a row than were counted before allocate()");
     for (Stage& stage : stages) {
         n_added_ += stage.size();
         min_delay_ = std::min(min_delay_, stage.min_delay_);
         max_delay_ = std::max(max_delay_, stage.max_delay_);
         stage.clear();
     }
-}
-
-void ConnectivityBuilder::count_stages(std::vector<Stage>& stages, int threads) {
-    const int parts = std::max(1, threads);
-#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)
-    for (int part = 0; part < parts; ++part)
-        count_stages_part(stages, static_cast<std::size_t>(part), static_cast<std::size_t>(parts));
-    end_count_stages(stages);
-}
-
-void ConnectivityBuilder::add_stages(std::vector<Stage>& stages, int threads) {
-    flush_staged();  // what add() staged came first
-    const int parts = std::max(1, threads);
-#pragma omp parallel for num_threads(parts) schedule(static, 1) if (parts > 1)
-    for (int part = 0; part < parts; ++part)
-        add_stages_part(stages, static_cast<std::size_t>(part), static_cast<std::size_t>(parts));
-    end_add_stages(stages);
 }
 
 // Rows counted larger than filled (edges that turned out to be plastic, or

@@ -48,8 +48,9 @@ struct Connectivity {
 //  2. add() each synapse: it goes into its row, in the order added (staged
 //     and grouped by row a few hundred thousand at a time, so that each row
 //     is written a run at a time rather than one random word at a time).
-//     On several threads, each thread adds its share of the edges to its own
-//     Stage and add_stages() puts the stages into their rows, in order.
+//     On several threads, both passes go through Stages instead: each task
+//     counts or adds its share of a chunk of edges in its own Stage, then
+//     the *_stages_part() calls put the stages into the rows, in order.
 // finish() then puts every row into its canonical order. Edge files are
 // mostly sorted by target, so a row arrives sorted by target and a stable
 // counting sort by delay usually finishes it (a general sort otherwise).
@@ -91,19 +92,20 @@ public:
     std::size_t size() const { return n_added_; }
     Connectivity finish();
 
-    // Pass 2 on several threads: one Stage per thread, each add()ing its
-    // share of a chunk of edges (same checks as ConnectivityBuilder::add;
-    // Stages of one builder may add at the same time), then add_stages().
+    // Either pass on several threads: each share of a chunk of edges is
+    // count()ed or add()ed into its own Stage (add: the same checks as
+    // ConnectivityBuilder::add; Stages of one builder may work at the same
+    // time), then the stages go into the rows by the *_stages_part() calls.
     class Stage {
     public:
         explicit Stage(ConnectivityBuilder& builder) : builder_(&builder) {}
-        // Pass 1 (then count_stages()).
+        // Pass 1 (then count_stages_part(), end_count_stages()).
         void count(std::uint64_t source, std::uint32_t target) {
             rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
         }
-        // Pass 2 (then add_stages()).
+        // Pass 2 (then add_stages_part(), end_add_stages()).
         void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay);
-        std::size_t size() const { return words_.size(); }
+        std::size_t size() const { return rows_.size(); }  // synapses counted or added
         void clear();
 
     private:
@@ -115,15 +117,11 @@ public:
         Step min_delay_ = std::numeric_limits<Step>::max(), max_delay_ = 1;
     };
     // The stages' synapses into their rows as if add()ed in the order of
-    // the stages, then of each stage; the stages are cleared. Rows are split
-    // between `threads` threads.
-    void add_stages(std::vector<Stage>& stages, int threads);
-    // The same for count().
-    void count_stages(std::vector<Stage>& stages, int threads);
-    // The same in pieces, for a caller with its own threads (tasks): every
-    // part of [0, parts), at the same time or not, then the end call. The
-    // parts own disjoint rows (runs of 64 rows, spread by a hash). Not
-    // after add() without a finish() or add_stages() between (logic_error).
+    // the stages, then of each stage: add_stages_part() for every part of
+    // [0, parts), on as many threads at once (the parts own disjoint rows:
+    // runs of 64 rows, spread by a hash), then end_add_stages(), which
+    // clears the stages. Not mixed with add() (logic_error). The same for
+    // count() with the count_ calls.
     void add_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts);
     void end_add_stages(std::vector<Stage>& stages);
     void count_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts);

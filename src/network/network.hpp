@@ -135,8 +135,8 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
 // 5. The synapses onto local neurons: only their rows are read when the
 //    files have indices/target_to_source, else the files are streamed in
 //    chunks and other rows dropped. Memory does not grow with the edge count.
-//    With threads > 1, each chunk is turned into synapses on a second
-//    thread while the next is read (the same synapses either way).
+//    With threads > 1, each chunk is turned into synapses by tasks on
+//    `threads` threads while the next is read (the same synapses either way).
 void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, int threads = 1);
 
 // All phases for one process.

@@ -138,37 +138,47 @@ TEST(ConnectivityBuilderTest, MoreThanOneStageOfSynapses) {
 
 // Builds with count() and add(), or with `n_stages` Stages filled at the
 // same time from as many threads (each a contiguous share of every chunk),
-// for count_stages() and add_stages().
+// then put into the rows in as many parts, also from as many threads.
 Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std::uint32_t n_neurons, int n_blocks,
                    int n_stages, std::size_t chunk) {
+    using Stage = ConnectivityBuilder::Stage;
     ConnectivityBuilder builder(n_gids, n_neurons, blocks_of(n_neurons, n_blocks));
-    std::vector<ConnectivityBuilder::Stage> stages(static_cast<std::size_t>(n_stages), ConnectivityBuilder::Stage(builder));
-    // Calls f(stage, synapse) for every synapse, chunk by chunk, each chunk's shares on their own threads.
-    auto in_chunks = [&](auto&& f, auto&& after_chunk) {
+    std::vector<Stage> stages(static_cast<std::size_t>(n_stages), Stage(builder));
+    // f(p) for every stage index p, each on its own thread.
+    auto on_threads = [&](auto&& f) {
+        std::vector<std::thread> threads;
+        for (std::size_t p = 0; p < stages.size(); ++p) threads.emplace_back([&, p] { f(p); });
+        for (auto& t : threads) t.join();
+    };
+    // Chunk by chunk: share p of the chunk through to_stage(stages[p], synapse),
+    // then put_part(part) for every part, then end().
+    auto in_chunks = [&](auto&& to_stage, auto&& put_part, auto&& end) {
         for (std::size_t first = 0; first < synapses.size(); first += chunk) {
             const std::size_t n = std::min(chunk, synapses.size() - first);
-            std::vector<std::thread> threads;
-            for (std::size_t p = 0; p < stages.size(); ++p)
-                threads.emplace_back([&, p] {
-                    for (std::size_t i = first + n * p / stages.size(); i < first + n * (p + 1) / stages.size(); ++i)
-                        f(stages[p], synapses[i]);
-                });
-            for (auto& t : threads) t.join();
-            after_chunk();
+            on_threads([&](std::size_t p) {
+                for (std::size_t i = first + n * p / stages.size(); i < first + n * (p + 1) / stages.size(); ++i)
+                    to_stage(stages[p], synapses[i]);
+            });
+            std::size_t staged = 0;
+            for (const auto& stage : stages) staged += stage.size();
+            EXPECT_EQ(staged, n);
+            on_threads(put_part);
+            end();
             for (const auto& stage : stages) EXPECT_EQ(stage.size(), 0u);
         }
     };
-    using Stage = ConnectivityBuilder::Stage;
     if (n_stages == 0) {
         for (const auto& s : synapses) builder.count(s.source, s.target);
         builder.allocate();
         for (const auto& s : synapses) builder.add(s.source, s.target, s.channel, s.weight, s.delay);
     } else {
         in_chunks([](Stage& stage, const Synapse& s) { stage.count(s.source, s.target); },
-                  [&] { builder.count_stages(stages, n_stages); });
+                  [&](std::size_t part) { builder.count_stages_part(stages, part, stages.size()); },
+                  [&] { builder.end_count_stages(stages); });
         builder.allocate();
         in_chunks([](Stage& stage, const Synapse& s) { stage.add(s.source, s.target, s.channel, s.weight, s.delay); },
-                  [&] { builder.add_stages(stages, n_stages); });
+                  [&](std::size_t part) { builder.add_stages_part(stages, part, stages.size()); },
+                  [&] { builder.end_add_stages(stages); });
     }
     EXPECT_EQ(builder.size(), synapses.size());
     return builder.finish();
@@ -208,7 +218,8 @@ TEST(ConnectivityBuilderTest, StagesWithMoreThanCountedAreALogicError) {
     std::vector<ConnectivityBuilder::Stage> stages(2, ConnectivityBuilder::Stage(b));
     stages[0].add(1, 0, 0, 1.0, 1);
     stages[1].add(1, 3, 0, 1.0, 1);
-    EXPECT_THROW(b.add_stages(stages, 2), std::logic_error);
+    for (std::size_t part = 0; part < 2; ++part) b.add_stages_part(stages, part, 2);
+    EXPECT_THROW(b.end_add_stages(stages), std::logic_error);
     ConnectivityBuilder before_allocate(4, 4);
     EXPECT_THROW(ConnectivityBuilder::Stage(before_allocate).add(0, 0, 0, 1.0, 1), std::logic_error);
 }
