@@ -10,6 +10,7 @@
 #include "app/reports.hpp"
 #include "app/weight_recorder.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/time.hpp"
 #include "config/config.hpp"
 #include "inputs/inputs.hpp"
@@ -20,12 +21,6 @@
 namespace pointsim::workflow {
 
 namespace {
-
-std::string num(double v) {
-    std::ostringstream s;
-    s << std::setprecision(6) << v;
-    return s.str();
-}
 
 std::string bytes(double b) {
     std::ostringstream s;
@@ -76,7 +71,7 @@ std::string inspect_config(const fs::path& path) {
     const TimeGrid grid = TimeGrid::make(cfg.run.dt, cfg.run.tstop, cfg.config_path.string());
     std::ostringstream out;
     out << "Config " << cfg.config_path.string() << "\n";
-    out << "Run: tstop " << num(cfg.run.tstop) << " ms, dt " << num(grid.dt_ms) << " ms, " << grid.n_steps << " steps\n";
+    out << "Run: tstop " << number_text(cfg.run.tstop) << " ms, dt " << number_text(grid.dt_ms) << " ms, " << grid.n_steps << " steps\n";
 
     network::Network net = network::read_nodes(cfg);
     network::create_neuron_groups(cfg, grid, net, 0, net.n_gids());
@@ -153,10 +148,10 @@ std::string inspect_config(const fs::path& path) {
             if (const auto n = pl.count(kind))
                 kinds += (kinds.empty() ? " (" : ", ") + std::to_string(n) + " " + network::synapse_model_name(kind);
         if (!kinds.empty()) out << kinds << ")";
-        if (!weights.empty()) out << ", weights " << num(weights.lo) << " to " << num(weights.hi);
+        if (!weights.empty()) out << ", weights " << number_text(weights.lo) << " to " << number_text(weights.hi);
         if (!delays.empty()) {
             const auto lo = static_cast<Step>(delays.lo), hi = static_cast<Step>(delays.hi);
-            out << ", delays " << num(grid.step_to_ms(lo)) << " to " << num(grid.step_to_ms(hi)) << " ms (" << lo << " to "
+            out << ", delays " << number_text(grid.step_to_ms(lo)) << " to " << number_text(grid.step_to_ms(hi)) << " ms (" << lo << " to "
                 << hi << " steps)";
             max_delay = std::max(max_delay, hi);
             min_delay = std::min(min_delay, lo);
@@ -209,7 +204,7 @@ std::string inspect_config(const fs::path& path) {
         const Step samples = rec.interval > 0 ? std::max<Step>(0, rec.stop / rec.interval - rec.start / rec.interval) : 0;
         report_bytes += static_cast<double>(samples) * static_cast<double>(r.gids.size()) * 8.0;
         out << "  " << r.name << ": " << r.variable << " of " << r.gids.size() << " cells every "
-            << num(grid.step_to_ms(rec.interval)) << " ms, " << samples << " samples -> " << r.file.string() << "\n";
+            << number_text(grid.step_to_ms(rec.interval)) << " ms, " << samples << " samples -> " << r.file.string() << "\n";
     }
     for (const auto& w : recorders) out << "  " << w.name << ": weight_recorder -> " << w.file.string() << "\n";
 
