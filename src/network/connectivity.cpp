@@ -20,9 +20,6 @@ unsigned bits_for(std::uint64_t n) {  // bits to hold 0 .. n-1
     return b;
 }
 
-// Synapses staged per flush: 3 MB, which stays in cache while grouped.
-constexpr std::size_t kStaged = std::size_t{1} << 18;
-
 }  // namespace
 
 ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local_neurons,
@@ -90,53 +87,35 @@ void ConnectivityBuilder::flush_staged() {
     staged_rows_.clear();
 }
 
-std::uint64_t ConnectivityBuilder::word(KindCache& cache, std::uint32_t target, int channel, double weight, Step delay) {
-    if (delay >= (Step{1} << Connectivity::kDelayBits))
-        throw input_error("a delay of " + std::to_string(delay) + " steps is longer than pointsim supports (" +
-                          std::to_string((1 << Connectivity::kDelayBits) - 1) + " steps)");
-    KindKey key{0, static_cast<std::uint8_t>(channel)};
-    std::memcpy(&key.weight_bits, &weight, sizeof weight);
-    if (!(key == cache.last_key)) {
-        // (Fibonacci hashing: the high bits of the product mix every bit of the weight.)
-        const std::uint64_t mixed = (key.weight_bits ^ key.channel) * 0x9E3779B97F4A7C15ull;
-        KindCache::Recent& recent = cache.recent[mixed >> 58];
-        if (recent.key == key) {
-            cache.last_kind = recent.kind;
-        } else {
-            const std::lock_guard<std::mutex> lock(kinds_mutex_);
-            auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
-            if (inserted) {
-                if (c_.kind_weight.size() > c_.kind_mask)
-                    throw input_error("more than " + std::to_string(c_.kind_mask + 1) +
-                                      " distinct synaptic weights on one process; run on more MPI ranks");
-                c_.kind_weight.push_back(weight);
-                c_.kind_channel.push_back(static_cast<std::uint8_t>(channel));
-            }
-            cache.last_kind = it->second;
-            recent = {key, cache.last_kind};
+void ConnectivityBuilder::fail_delay_too_long(Step delay) {
+    throw input_error("a delay of " + std::to_string(delay) + " steps is longer than pointsim supports (" +
+                      std::to_string((1 << Connectivity::kDelayBits) - 1) + " steps)");
+}
+
+void ConnectivityBuilder::fail_not_allocated(const char* caller) {
+    throw std::logic_error(std::string(caller) + " before allocate()");
+}
+
+void ConnectivityBuilder::look_up_kind(KindCache& cache, const KindKey& key, double weight) {
+    // (Fibonacci hashing: the high bits of the product mix every bit of the weight.)
+    const std::uint64_t mixed = (key.weight_bits ^ key.channel) * 0x9E3779B97F4A7C15ull;
+    KindCache::Recent& recent = cache.recent[mixed >> 58];
+    if (recent.key == key) {
+        cache.last_kind = recent.kind;
+    } else {
+        const std::lock_guard<std::mutex> lock(kinds_mutex_);
+        auto [it, inserted] = kinds_.emplace(key, static_cast<std::uint32_t>(c_.kind_weight.size()));
+        if (inserted) {
+            if (c_.kind_weight.size() > c_.kind_mask)
+                throw input_error("more than " + std::to_string(c_.kind_mask + 1) +
+                                  " distinct synaptic weights on one process; run on more MPI ranks");
+            c_.kind_weight.push_back(weight);
+            c_.kind_channel.push_back(key.channel);
         }
-        cache.last_key = key;
+        cache.last_kind = it->second;
+        recent = {key, cache.last_kind};
     }
-    return (static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
-           (static_cast<std::uint64_t>(target) << c_.target_shift) | cache.last_kind;
-}
-
-void ConnectivityBuilder::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
-    if (!allocated_) throw std::logic_error("ConnectivityBuilder::add before allocate()");
-    staged_words_.push_back(word(kind_cache_, target, channel, weight, delay));
-    staged_rows_.push_back(static_cast<std::uint32_t>(row_of(source, target)));
-    if (staged_words_.size() == kStaged) flush_staged();
-    ++n_added_;
-    min_delay_ = std::min(min_delay_, delay);
-    max_delay_ = std::max(max_delay_, delay);
-}
-
-void ConnectivityBuilder::Stage::add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
-    if (!builder_->allocated_) throw std::logic_error("ConnectivityBuilder::Stage::add before allocate()");
-    words_.push_back(builder_->word(kinds_, target, channel, weight, delay));
-    rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
-    min_delay_ = std::min(min_delay_, delay);
-    max_delay_ = std::max(max_delay_, delay);
+    cache.last_key = key;
 }
 
 void ConnectivityBuilder::Stage::clear() {

@@ -7,9 +7,11 @@
 // weights are added to a target is canonical (by delay, then weight value),
 // so it is the same whatever the partition over ranks. A "kind" is one
 // distinct (weight, channel) pair; weights stay exact doubles, stored once.
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
@@ -88,7 +90,15 @@ public:
     // Pass 2. Throws Error(Input) if the delay or the number of distinct
     // weights does not fit the packed word (the message says which limit);
     // std::logic_error if the synapse's row is already full (not counted).
-    void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay);
+    void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
+        if (!allocated_) fail_not_allocated("ConnectivityBuilder::add");
+        staged_words_.push_back(word(kind_cache_, target, channel, weight, delay));
+        staged_rows_.push_back(static_cast<std::uint32_t>(row_of(source, target)));
+        if (staged_words_.size() == kStaged) flush_staged();
+        ++n_added_;
+        min_delay_ = std::min(min_delay_, delay);
+        max_delay_ = std::max(max_delay_, delay);
+    }
     std::size_t size() const { return n_added_; }
     Connectivity finish();
 
@@ -104,7 +114,13 @@ public:
             rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
         }
         // Pass 2 (then add_stages_part(), end_add_stages()).
-        void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay);
+        void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
+            if (!builder_->allocated_) fail_not_allocated("ConnectivityBuilder::Stage::add");
+            words_.push_back(builder_->word(kinds_, target, channel, weight, delay));
+            rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
+            min_delay_ = std::min(min_delay_, delay);
+            max_delay_ = std::max(max_delay_, delay);
+        }
         std::size_t size() const { return rows_.size(); }  // synapses counted or added
         void clear();
 
@@ -137,9 +153,23 @@ private:
     // f(row, stage, i) for every row of `part` the stages hold, in order.
     template <class F>
     void for_rows_of_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts, F&& f);
+    // Synapses staged per flush: 3 MB, which stays in cache while grouped.
+    static constexpr std::size_t kStaged = std::size_t{1} << 18;
+
     // The packed word of a synapse, its kind looked up through `cache`
-    // (thread-safe: a new kind is added under a lock).
-    std::uint64_t word(KindCache& cache, std::uint32_t target, int channel, double weight, Step delay);
+    // (thread-safe: a new kind is added under a lock). Inline: once per edge.
+    std::uint64_t word(KindCache& cache, std::uint32_t target, int channel, double weight, Step delay) {
+        if (delay >= (Step{1} << Connectivity::kDelayBits)) fail_delay_too_long(delay);
+        KindKey key{0, static_cast<std::uint8_t>(channel)};
+        std::memcpy(&key.weight_bits, &weight, sizeof weight);
+        if (!(key == cache.last_key)) look_up_kind(cache, key, weight);
+        return (static_cast<std::uint64_t>(delay) << (64 - Connectivity::kDelayBits)) |
+               (static_cast<std::uint64_t>(target) << c_.target_shift) | cache.last_kind;
+    }
+    // Sets cache.last_key and last_kind to `key`'s kind, a new one if needed.
+    void look_up_kind(KindCache& cache, const KindKey& key, double weight);
+    [[noreturn]] static void fail_delay_too_long(Step delay);
+    [[noreturn]] static void fail_not_allocated(const char* caller);
     void flush_staged();
     void close_up_rows();
 

@@ -1,6 +1,7 @@
 #include "network/network.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -171,6 +172,11 @@ std::string node_model(const Population& pop, std::size_t row) {
 void NodeIdIndex::build(const std::vector<std::uint64_t>& node_ids) {
     dense_.clear();
     sparse_.clear();
+    std::size_t row = 0;
+    while (row < node_ids.size() && node_ids[row] == row) ++row;
+    identity_ = !node_ids.empty() && row == node_ids.size();
+    n_identity_ = identity_ ? node_ids.size() : 0;
+    if (identity_) return;
     std::uint64_t max_id = 0;
     for (auto id : node_ids) max_id = std::max(max_id, id);
     if (node_ids.empty() || max_id < 4 * node_ids.size() + 1024) {
@@ -492,15 +498,27 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     const auto& d_h5 = block.values.at("delay");
     const auto& d_has = block.present.at("delay");
     const double steps_per_ms = grid.steps_per_ms();
-    const EdgeType* last_type = nullptr;  // std::map: the pointer stays valid as types are added
+    // The edge types met so far, without the shared map's lock: types come
+    // in runs, but a file sorted by target alternates between a few of them
+    // (one per source class). std::map: the pointers stay valid as types are added.
+    std::array<std::pair<std::int64_t, const EdgeType*>, 8> recent_types{};
+    std::size_t n_recent_types = 0;
+    const EdgeType* last_type = nullptr;
     std::int64_t last_type_id = 0;
+    // Rows of one target come together in files sorted by target.
+    std::uint64_t last_target_id = 0;
+    const NeuronLocation* last_loc = nullptr;
     for (std::size_t i = from; i < to; ++i) {
         const std::size_t e = block.first_row + i;
-        const auto t = tgt.rows.row_of(block.target_ids[i]);
-        if (!t)
-            throw input_error(where + "/target_node_id[" + std::to_string(e) + "] = " + std::to_string(block.target_ids[i]) +
-                              " is not a node of population '" + tgt.name + "'");
-        const NeuronLocation& loc = net.location[tgt.gid_of_row(*t)];
+        if (!last_loc || block.target_ids[i] != last_target_id) {
+            const auto t = tgt.rows.row_of(block.target_ids[i]);
+            if (!t)
+                throw input_error(where + "/target_node_id[" + std::to_string(e) + "] = " +
+                                  std::to_string(block.target_ids[i]) + " is not a node of population '" + tgt.name + "'");
+            last_loc = &net.location[tgt.gid_of_row(*t)];
+            last_target_id = block.target_ids[i];
+        }
+        const NeuronLocation& loc = *last_loc;
         if (loc.group < 0) continue;  // another rank's target
         auto row_label = [e] { return "[" + std::to_string(e) + "]"; };  // for messages only
         const auto s = src.rows.row_of(block.source_ids[i]);
@@ -508,16 +526,23 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             throw input_error(where + "/source_node_id" + row_label() + " = " + std::to_string(block.source_ids[i]) +
                               " is not a node of population '" + src.name + "'");
         const std::int64_t type_id = block.edge_type_ids[i];
-        if (!last_type || type_id != last_type_id) {  // edges of one type mostly come together
-            const std::lock_guard<std::mutex> lock(ctx.edge_types_mutex);
-            auto et = ctx.edge_types.find(type_id);
-            if (et == ctx.edge_types.end()) {
-                if (!ctx.types.has_type(type_id))
-                    throw input_error(where + "/edge_type_id" + row_label() + " = " + std::to_string(type_id) + " is not in " +
-                                      ctx.files.edge_types_file.string());
-                et = ctx.edge_types.emplace(type_id, resolve_edge_type(cfg, ctx.types, type_id, ctx.components)).first;
+        if (!last_type || type_id != last_type_id) {
+            last_type = nullptr;
+            for (std::size_t k = 0; k < std::min(n_recent_types, recent_types.size()) && !last_type; ++k)
+                if (recent_types[k].first == type_id) last_type = recent_types[k].second;
+            if (!last_type) {
+                const std::lock_guard<std::mutex> lock(ctx.edge_types_mutex);
+                auto et = ctx.edge_types.find(type_id);
+                if (et == ctx.edge_types.end()) {
+                    if (!ctx.types.has_type(type_id))
+                        throw input_error(where + "/edge_type_id" + row_label() + " = " + std::to_string(type_id) +
+                                          " is not in " + ctx.files.edge_types_file.string());
+                    et = ctx.edge_types.emplace(type_id, resolve_edge_type(cfg, ctx.types, type_id, ctx.components)).first;
+                }
+                last_type = &et->second;
+                recent_types[n_recent_types % recent_types.size()] = {type_id, last_type};
+                ++n_recent_types;
             }
-            last_type = &et->second;
             last_type_id = type_id;
         }
         const EdgeType& type = *last_type;
@@ -583,15 +608,16 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
 }
 
 // The rows [begin, end) chunk by chunk on a team of `threads` threads (one
-// thread reads: HDF5 is not thread-safe). For each chunk, convert(block,
-// share) runs as a task for each of `n_shares` shares while the reader reads
-// the next chunk and then joins in; then apply(block, count) on the
-// reading thread (it may run tasks of its own, run_tasks). A chunk's error
-// (from apply) comes before a read error of the next chunk.
-template <class Read, class Convert, class Apply>
-void read_and_process_on_team(std::uint64_t begin, std::uint64_t end, int threads, std::size_t n_shares, Read&& read,
-                              Convert&& convert, Apply&& apply) {
-    using Block = decltype(read(std::size_t{}, std::size_t{}));
+// thread reads: HDF5 is not thread-safe). read(first, count, block) fills
+// one of the two `blocks`, in turn, so their buffers are reused. For each
+// chunk, convert(block, share) runs as a task for each of `n_shares` shares
+// while the reader reads the next chunk into the other block and then joins
+// in; then apply(block, count) on the reading thread (it may run tasks of
+// its own, run_tasks). A chunk's error (from apply) comes before a read
+// error of the next chunk.
+template <class Block, class Read, class Convert, class Apply>
+void read_and_process_on_team(std::uint64_t begin, std::uint64_t end, int threads, std::size_t n_shares,
+                              std::array<Block, 2>& blocks, Read&& read, Convert&& convert, Apply&& apply) {
     auto rows_from = [end](std::uint64_t first) {
         return static_cast<std::size_t>(first < end ? std::min<std::uint64_t>(kChunkRows, end - first) : 0);
     };
@@ -599,28 +625,28 @@ void read_and_process_on_team(std::uint64_t begin, std::uint64_t end, int thread
 #pragma omp parallel num_threads(threads)
 #pragma omp single
     try {
-        std::optional<Block> current;
+        std::size_t current = 0;  // which block holds the chunk being converted
         std::uint64_t first = begin;
         std::size_t count = rows_from(first);
-        if (count > 0) current.emplace(read(static_cast<std::size_t>(first), count));
-        while (current) {
+        if (count > 0) read(static_cast<std::size_t>(first), count, blocks[current]);
+        while (count > 0) {
+            const Block& block = blocks[current];
             for (std::size_t share = 0; share < n_shares; ++share) {
-#pragma omp task firstprivate(share) shared(current, convert)
-                convert(*current, share);  // catches its own errors
+#pragma omp task firstprivate(share) shared(block, convert)
+                convert(block, share);  // catches its own errors
             }
             const std::uint64_t next_first = first + count;
             const std::size_t next_count = rows_from(next_first);
-            std::optional<Block> next;
             std::exception_ptr read_error;
             try {
-                if (next_count > 0) next.emplace(read(static_cast<std::size_t>(next_first), next_count));
+                if (next_count > 0) read(static_cast<std::size_t>(next_first), next_count, blocks[1 - current]);
             } catch (...) {
                 read_error = std::current_exception();
             }
 #pragma omp taskwait
-            apply(*current, count);
+            apply(block, count);
             if (read_error) std::rethrow_exception(read_error);
-            current = std::move(next);
+            current = 1 - current;
             first = next_first;
             count = next_count;
         }
@@ -741,8 +767,9 @@ std::vector<std::uint64_t> count_incoming(const config::SimulationConfig& cfg, c
             const std::size_t n = reader.size();
             const std::size_t begin = n * static_cast<std::size_t>(rank) / static_cast<std::size_t>(n_ranks);
             const std::size_t end = n * static_cast<std::size_t>(rank + 1) / static_cast<std::size_t>(n_ranks);
+            std::vector<std::uint64_t> ids;
             for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
-                const auto ids = reader.target_ids(first, count);
+                reader.target_ids(first, count, ids);
                 for (std::size_t i = 0; i < count; ++i) {
                     const auto t = tgt->rows.row_of(ids[i]);
                     if (!t)
@@ -848,12 +875,13 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     // writes each synapse into its row's final place (no sort by source).
     // Rows that pass 2 will reject are skipped here: add_block names them.
     using Ids = std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>>;  // sources, targets
+    std::array<Ids, 2> ids;  // read buffers, reused chunk after chunk
     for (const auto& plan : plans) {
         const bool source_is_enough = plan.all_local && synapses.n_blocks() == 1;
         for (const auto& [begin, end] : plan.ranges) {
-            auto read_ids = [&](std::size_t first, std::size_t count) {
-                return Ids{plan.reader.source_ids(first, count),
-                           source_is_enough ? std::vector<std::uint64_t>{} : plan.reader.target_ids(first, count)};
+            auto read_ids = [&](std::size_t first, std::size_t count, Ids& ids) {
+                plan.reader.source_ids(first, count, ids.first);
+                if (!source_is_enough) plan.reader.target_ids(first, count, ids.second);
             };
             // The rows [from, to) of a chunk, counted into `out` (the builder or a Stage).
             auto count_rows = [&](const Ids& ids, std::size_t from, std::size_t to, auto& out) {
@@ -874,12 +902,13 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
             };
             if (stages.empty()) {
                 for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
-                    count_rows(read_ids(first, count), 0, count, synapses);
+                    read_ids(first, count, ids[0]);
+                    count_rows(ids[0], 0, count, synapses);
                 });
                 continue;
             }
             read_and_process_on_team(
-                begin, end, threads, stages.size(), read_ids,
+                begin, end, threads, stages.size(), ids, read_ids,
                 [&](const Ids& ids, std::size_t share) {
                     const auto [from, to] = share_of(ids.first.size(), share, stages.size());
                     count_rows(ids, from, to, stages[share]);
@@ -906,12 +935,16 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                             static_cast<std::uint64_t>(&plan - plans.data())};
         std::vector<std::string> attributes = core_attributes;
         for (const auto& name : plan.reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + name);
+        std::array<sonata::EdgeBlock, 2> blocks;  // read buffers, reused chunk after chunk
         for (const auto& [begin, end] : plan.ranges) {
-            auto read = [&](std::size_t first, std::size_t count) { return plan.reader.read(first, count, attributes); };
+            auto read = [&](std::size_t first, std::size_t count, sonata::EdgeBlock& block) {
+                plan.reader.read(first, count, attributes, block);
+            };
             if (stages.empty()) {
                 for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
                     const std::size_t before = synapses.size() + plastic.size();
-                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, read(first, count), 0, count, synapses,
+                    read(first, count, blocks[0]);
+                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, blocks[0], 0, count, synapses,
                               plastic);
                     net.n_edge_rows_read += count;
                     net.n_edges += synapses.size() + plastic.size() - before;
@@ -923,7 +956,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
             std::vector<std::vector<PendingPlastic>> share_plastic(stages.size());
             std::vector<std::uint8_t> failed(stages.size(), 0);
             read_and_process_on_team(
-                begin, end, threads, stages.size(), read,
+                begin, end, threads, stages.size(), blocks, read,
                 [&](const sonata::EdgeBlock& block, std::size_t share) {
                     const auto [from, to] = share_of(block.size(), share, stages.size());
                     try {

@@ -21,12 +21,18 @@ namespace pointsim::network {
 
 using Gid = std::uint64_t;
 
-// node_id -> row of a population: a flat table when ids are dense (the usual
-// case: 0..N-1), a hash map otherwise. Lookups are on the per-edge path.
+// node_id -> row of a population: no table at all when the ids are the rows
+// (0..N-1 in order, as BMTK writes them), a flat table when ids are dense, a
+// hash map otherwise. Lookups are on the per-edge path, where a table's
+// random reads would miss the cache.
 class NodeIdIndex {
 public:
     void build(const std::vector<std::uint64_t>& node_ids);
     std::optional<std::size_t> row_of(std::uint64_t node_id) const {
+        if (identity_) {
+            if (node_id >= n_identity_) return std::nullopt;
+            return static_cast<std::size_t>(node_id);
+        }
         if (!dense_.empty() || sparse_.empty()) {
             if (node_id >= dense_.size() || dense_[node_id] == kNone) return std::nullopt;
             return dense_[node_id];
@@ -38,6 +44,8 @@ public:
 
 private:
     static constexpr std::size_t kNone = ~std::size_t{0};
+    bool identity_ = false;  // node_id == row for every row
+    std::size_t n_identity_ = 0;
     std::vector<std::size_t> dense_;
     std::unordered_map<std::uint64_t, std::size_t> sparse_;
 };

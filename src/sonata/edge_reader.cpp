@@ -99,12 +99,12 @@ const std::string& EdgeReader::source_population() const { return impl_->source_
 const std::string& EdgeReader::target_population() const { return impl_->target_population; }
 std::size_t EdgeReader::size() const { return impl_->rows; }
 
-std::vector<std::uint64_t> EdgeReader::target_ids(std::size_t begin, std::size_t count) const {
-    return impl_->target.read_uint64(begin, count);
+void EdgeReader::target_ids(std::size_t begin, std::size_t count, std::vector<std::uint64_t>& out) const {
+    impl_->target.read_uint64(begin, count, out);
 }
 
-std::vector<std::uint64_t> EdgeReader::source_ids(std::size_t begin, std::size_t count) const {
-    return impl_->source.read_uint64(begin, count);
+void EdgeReader::source_ids(std::size_t begin, std::size_t count, std::vector<std::uint64_t>& out) const {
+    impl_->source.read_uint64(begin, count, out);
 }
 
 std::optional<std::vector<std::pair<std::uint64_t, std::uint64_t>>> EdgeReader::target_ranges(
@@ -173,24 +173,34 @@ std::vector<std::string> EdgeReader::dynamics_param_names() const {
     return names;
 }
 
-EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes) const {
+void EdgeReader::read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes,
+                      EdgeBlock& b) const {
     const Impl& m = *impl_;
-    EdgeBlock b;
     b.first_row = begin;
-    b.source_ids = m.source.read_uint64(begin, count);
-    b.target_ids = m.target.read_uint64(begin, count);
-    b.edge_type_ids = m.type.read_int64(begin, count);
-    b.group_ids = m.group_id ? m.group_id->read_uint64(begin, count) : std::vector<std::uint64_t>(count, 0);
+    m.source.read_uint64(begin, count, b.source_ids);
+    m.target.read_uint64(begin, count, b.target_ids);
+    m.type.read_int64(begin, count, b.edge_type_ids);
+    if (m.group_id) m.group_id->read_uint64(begin, count, b.group_ids);
+    else b.group_ids.assign(count, 0);
     const auto& gids = b.group_ids;
-    std::vector<std::uint64_t> gidx;
+    auto& gidx = b.group_indices;
     if (m.group_index) {
-        gidx = m.group_index->read_uint64(begin, count);
+        m.group_index->read_uint64(begin, count, gidx);
     } else {
         gidx.resize(count);
         for (std::size_t i = 0; i < count; ++i) gidx[i] = begin + i;
     }
+    // A reused block may hold columns of other attributes: drop them.
+    for (auto it = b.values.begin(); it != b.values.end();) {
+        if (std::find(attributes.begin(), attributes.end(), it->first) == attributes.end()) {
+            b.present.erase(it->first);
+            it = b.values.erase(it);
+        } else {
+            ++it;
+        }
+    }
     for (const auto& a : attributes) {
-        b.values[a].assign(count, 0.0);
+        b.values[a].resize(count);  // only read where present
         b.present[a].assign(count, 0);
     }
     // Per group: read the span of group rows this block needs, once per attribute.
@@ -201,6 +211,11 @@ EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vect
         at->second.first = std::min(at->second.first, gidx[i]);
         at->second.second = std::max(at->second.second, gidx[i]);
     }
+    // The common layout: one group, whose rows are the block's rows in
+    // order. Its columns are then read straight into the block.
+    bool one_run = span.size() == 1 && count > 0;
+    for (std::size_t i = 0; one_run && i < count; ++i) one_run = gidx[i] == gidx[0] + i;
+    std::vector<double> data;
     for (const auto& [group, range] : span) {
         const auto g = m.groups.find(static_cast<std::uint32_t>(group));
         if (group > std::numeric_limits<std::uint32_t>::max() || g == m.groups.end()) {
@@ -220,9 +235,14 @@ EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vect
                          "row " + std::to_string(begin + row) + ": index " + std::to_string(gidx[row]) +
                              " is beyond the " + std::to_string(ds->rows()) + " rows of " + ds->path());
             }
-            const auto data = ds->read_double(range.first, range.second - range.first + 1);
             auto& values = b.values[a];
             auto& present = b.present[a];
+            if (one_run) {
+                ds->read_double(range.first, count, values);
+                present.assign(count, 1);
+                continue;
+            }
+            ds->read_double(range.first, range.second - range.first + 1, data);
             for (std::size_t i = 0; i < count; ++i) {
                 if (gids[i] != group) continue;
                 values[i] = data[gidx[i] - range.first];
@@ -230,7 +250,6 @@ EdgeBlock EdgeReader::read(std::size_t begin, std::size_t count, const std::vect
             }
         }
     }
-    return b;
 }
 
 }  // namespace pointsim::sonata

@@ -140,23 +140,27 @@ std::vector<std::uint64_t> Dataset::read_uint64() const {
 }
 
 std::vector<std::uint64_t> Dataset::read_uint64(std::size_t begin, std::size_t count) const {
+    std::vector<std::uint64_t> out;
+    read_uint64(begin, count, out);
+    return out;
+}
+
+void Dataset::read_uint64(std::size_t begin, std::size_t count, std::vector<std::uint64_t>& out) const {
     require_1d();
     require_integer();
-    std::vector<std::uint64_t> out(count);
-    if (out.empty()) return out;
+    out.resize(count);
+    if (out.empty()) return;
     if (!signed_) {
         read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
-        return out;
+        return;
     }
     // Signed source: HDF5 would clip negatives to 0 silently, so read
-    // signed and reject them ourselves.
-    std::vector<std::int64_t> tmp(out.size());
-    read_raw(tmp.data(), H5::PredType::NATIVE_INT64, begin, count);
-    for (std::size_t i = 0; i < tmp.size(); ++i) {
-        if (tmp[i] < 0) fail("row " + std::to_string(begin + i) + ": negative value " + std::to_string(tmp[i]));
-        out[i] = static_cast<std::uint64_t>(tmp[i]);
+    // signed (the same 8 bytes) and reject negatives ourselves.
+    read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto value = static_cast<std::int64_t>(out[i]);
+        if (value < 0) fail("row " + std::to_string(begin + i) + ": negative value " + std::to_string(value));
     }
-    return out;
 }
 
 std::vector<std::int64_t> Dataset::read_int64() const {
@@ -165,23 +169,28 @@ std::vector<std::int64_t> Dataset::read_int64() const {
 }
 
 std::vector<std::int64_t> Dataset::read_int64(std::size_t begin, std::size_t count) const {
+    std::vector<std::int64_t> out;
+    read_int64(begin, count, out);
+    return out;
+}
+
+void Dataset::read_int64(std::size_t begin, std::size_t count, std::vector<std::int64_t>& out) const {
     require_1d();
     require_integer();
-    std::vector<std::int64_t> out(count);
-    if (out.empty()) return out;
+    out.resize(count);
+    if (out.empty()) return;
     if (signed_ || size_ < 8) {
         read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
-        return out;
+        return;
     }
-    // uint64 source: values above INT64_MAX would be clipped silently.
-    std::vector<std::uint64_t> tmp(out.size());
-    read_raw(tmp.data(), H5::PredType::NATIVE_UINT64, begin, count);
-    for (std::size_t i = 0; i < tmp.size(); ++i) {
-        if (tmp[i] > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-            fail("row " + std::to_string(begin + i) + ": value " + std::to_string(tmp[i]) + " is too large");
-        out[i] = static_cast<std::int64_t>(tmp[i]);
+    // uint64 source: values above INT64_MAX would be clipped silently, so
+    // read unsigned (the same 8 bytes) and reject them ourselves.
+    read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const auto value = static_cast<std::uint64_t>(out[i]);
+        if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            fail("row " + std::to_string(begin + i) + ": value " + std::to_string(value) + " is too large");
     }
-    return out;
 }
 
 std::vector<double> Dataset::read_double() const {
@@ -190,13 +199,19 @@ std::vector<double> Dataset::read_double() const {
 }
 
 std::vector<double> Dataset::read_double(std::size_t begin, std::size_t count) const {
+    std::vector<double> out;
+    read_double(begin, count, out);
+    return out;
+}
+
+void Dataset::read_double(std::size_t begin, std::size_t count, std::vector<double>& out) const {
     require_1d();
     if (!is_numeric()) fail("expected a numeric dataset, found " + class_name(class_));
-    std::vector<double> out(count);
-    if (out.empty()) return out;
+    out.resize(count);
+    if (out.empty()) return;
     if (class_ != H5T_ENUM) {
         read_raw(out.data(), H5::PredType::NATIVE_DOUBLE, begin, count);
-        return out;
+        return;
     }
     // h5py stores bool as an int8 enum, which HDF5 will not convert to a
     // float: read the raw values, then convert them from the base type in
@@ -205,7 +220,6 @@ std::vector<double> Dataset::read_double(std::size_t begin, std::size_t count) c
     const H5::DataType base = guard(file_, path_, [&] { return type.getSuper(); });
     read_raw(out.data(), type, begin, count);
     guard(file_, path_, [&] { base.convert(H5::PredType::NATIVE_DOUBLE, out.size(), out.data(), nullptr); });
-    return out;
 }
 
 std::vector<std::string> Dataset::read_strings() const {

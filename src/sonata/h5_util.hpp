@@ -63,6 +63,11 @@ public:
     std::vector<std::uint64_t> read_uint64(std::size_t begin, std::size_t count) const;
     std::vector<std::int64_t> read_int64(std::size_t begin, std::size_t count) const;
     std::vector<double> read_double(std::size_t begin, std::size_t count) const;
+    // The same into `out` (resized to count): a buffer reused chunk after
+    // chunk is neither reallocated nor zero-filled first.
+    void read_uint64(std::size_t begin, std::size_t count, std::vector<std::uint64_t>& out) const;
+    void read_int64(std::size_t begin, std::size_t count, std::vector<std::int64_t>& out) const;
+    void read_double(std::size_t begin, std::size_t count, std::vector<double>& out) const;
 
     // A string attribute (scalar or one element, fixed or variable length, any
     // charset); nullopt if absent.

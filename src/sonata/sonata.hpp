@@ -107,9 +107,11 @@ struct EdgeBlock {
     std::vector<std::uint64_t> source_ids;
     std::vector<std::uint64_t> target_ids;
     std::vector<std::int64_t> edge_type_ids;
-    std::vector<std::uint64_t> group_ids;  // edge_group_id (0 when the file has none)
+    std::vector<std::uint64_t> group_ids;      // edge_group_id (0 when the file has none)
+    std::vector<std::uint64_t> group_indices;  // edge_group_index (the row itself when the file has none)
     // Per requested numeric group attribute: the value of each row, and
     // whether the row's group has that dataset at all (else the CSV applies).
+    // values[i] means something only where present[i] is 1.
     std::map<std::string, std::vector<double>> values;
     std::map<std::string, std::vector<std::uint8_t>> present;
     std::size_t size() const { return source_ids.size(); }
@@ -131,10 +133,10 @@ public:
     const std::string& target_population() const;
     std::size_t size() const;  // edge rows
 
-    // target_node_id of rows [begin, begin + count).
-    std::vector<std::uint64_t> target_ids(std::size_t begin, std::size_t count) const;
-    // source_node_id of rows [begin, begin + count).
-    std::vector<std::uint64_t> source_ids(std::size_t begin, std::size_t count) const;
+    // target_node_id / source_node_id of rows [begin, begin + count), into
+    // `out` (resized; a buffer reused chunk after chunk is not zero-filled).
+    void target_ids(std::size_t begin, std::size_t count, std::vector<std::uint64_t>& out) const;
+    void source_ids(std::size_t begin, std::size_t count, std::vector<std::uint64_t>& out) const;
 
     // Row ranges [begin, end), ascending and merged, holding every edge whose
     // target node id is in `target_node_ids` (sorted), taken from
@@ -150,7 +152,9 @@ public:
     // Rows [begin, begin + count) with the named numeric group attributes;
     // "dynamics_params/<p>" names a dataset of a group's dynamics_params.
     // Throws Error(Input) naming file, dataset and row for a bad group id or index.
-    EdgeBlock read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes) const;
+    // Reads into `into`, whose buffers are reused: read chunk after chunk
+    // into the same block, nothing is reallocated or zero-filled first.
+    void read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes, EdgeBlock& into) const;
 
 private:
     struct Impl;

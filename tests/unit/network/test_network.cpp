@@ -4,6 +4,7 @@
 // directory and on the real examples.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,31 @@ TEST_F(CircuitTest, GidsFollowH5RowOrderNotNodeIdOrder) {
     // node_id resolution goes through the row, not the id.
     EXPECT_EQ(resolve_node_set(Json{{"population", "cortex"}, {"node_id", 3}}, Json::object(), net, "t"),
               std::vector<Gid>{4});
+}
+
+// The three layouts of the node_id -> row index give the same answers.
+TEST(NodeIdIndexTest, IdentityDenseAndSparseIdsFindTheirRows) {
+    using pointsim::network::NodeIdIndex;
+    const std::vector<std::vector<std::uint64_t>> cases{
+        {0, 1, 2, 3},                  // ids are the rows (no table)
+        {0, 1, 3, 2},                  // dense, not in order
+        {1, 2, 3},                     // dense, not from 0
+        {5, 1000000007, 42},           // sparse (hash map)
+        {}};
+    for (const auto& ids : cases) {
+        NodeIdIndex index;
+        index.build(ids);
+        for (std::size_t row = 0; row < ids.size(); ++row)
+            EXPECT_EQ(index.row_of(ids[row]), std::optional<std::size_t>(row)) << "id " << ids[row];
+        for (const std::uint64_t absent : {std::uint64_t{4}, std::uint64_t{7}, std::uint64_t{1} << 40})
+            if (std::find(ids.begin(), ids.end(), absent) == ids.end())
+                EXPECT_EQ(index.row_of(absent), std::nullopt) << "id " << absent;
+    }
+    NodeIdIndex index;  // rebuilt with other ids: nothing of the identity layout is left
+    index.build({0, 1, 2});
+    index.build({2, 0});
+    EXPECT_EQ(index.row_of(2), std::optional<std::size_t>(0u));
+    EXPECT_EQ(index.row_of(1), std::nullopt);
 }
 
 TEST_F(CircuitTest, NodeIdsDefaultToRowIndex) {
