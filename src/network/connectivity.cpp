@@ -118,43 +118,38 @@ void ConnectivityBuilder::look_up_kind(KindCache& cache, const KindKey& key, dou
     cache.last_key = key;
 }
 
+std::size_t ConnectivityBuilder::Stage::size() const {
+    std::size_t n = 0;
+    for (const auto& rows : rows_) n += rows.size();
+    return n;
+}
+
 void ConnectivityBuilder::Stage::clear() {
-    rows_.clear();
-    words_.clear();
+    for (auto& rows : rows_) rows.clear();
+    for (auto& words : words_) words.clear();
     min_delay_ = std::numeric_limits<Step>::max();
     max_delay_ = 1;
 }
 
-template <class F>
-void ConnectivityBuilder::for_rows_of_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts, F&& f) {
-    // Runs of rows, not halves: a chunk of an edge file sorted by target
-    // feeds few blocks' rows, but sources of every kind. The part of a run:
-    // a multiplicative hash of its index, scaled to [0, parts) by a multiply
-    // and a shift (a modulo per row costs more).
-    for (const Stage& stage : stages)
-        for (std::size_t i = 0; i < stage.rows_.size(); ++i) {
-            const std::uint32_t r = stage.rows_[i];
-            const std::uint32_t mixed = (r >> 6) * 0x9E3779B9u;
-            if (((mixed * std::uint64_t{parts}) >> 32) == part) f(r, stage, i);
-        }
+void ConnectivityBuilder::add_counts(const std::vector<Counter>& counters) {
+    for (const Counter& counter : counters)
+        for (std::size_t r = 0; r < counter.counts_.size(); ++r) counts_[r + 1] += counter.counts_[r];
 }
 
-void ConnectivityBuilder::count_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts) {
-    for_rows_of_part(stages, part, parts, [&](std::uint32_t r, const Stage&, std::size_t) { ++counts_[r + 1]; });
-}
-
-void ConnectivityBuilder::end_count_stages(std::vector<Stage>& stages) {
-    for (Stage& stage : stages) stage.clear();
-}
-
-void ConnectivityBuilder::add_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts) {
+void ConnectivityBuilder::add_stages_part(const std::vector<Stage>& stages, std::size_t part) {
     if (!staged_words_.empty())
         throw std::logic_error("ConnectivityBuilder::add_stages_part after add(): the added synapses would come later");
     // Each row gets its synapses in the order of the stages, as from add().
-    for_rows_of_part(stages, part, parts, [&](std::uint32_t r, const Stage& stage, std::size_t i) {
-        if (next_[r] == counts_[r + 1]) overfull_ = true;
-        else words_[next_[r]++] = stage.words_[i];
-    });
+    for (const Stage& stage : stages) {
+        if (part >= stage.rows_.size()) throw std::logic_error("ConnectivityBuilder::add_stages_part: no such part");
+        const auto& rows = stage.rows_[part];
+        const auto& words = stage.words_[part];
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const std::uint32_t r = rows[i];
+            if (next_[r] == counts_[r + 1]) overfull_ = true;
+            else words_[next_[r]++] = words[i];
+        }
+    }
 }
 
 void ConnectivityBuilder::end_add_stages(std::vector<Stage>& stages) {

@@ -50,9 +50,9 @@ struct Connectivity {
 //  2. add() each synapse: it goes into its row, in the order added (staged
 //     and grouped by row a few hundred thousand at a time, so that each row
 //     is written a run at a time rather than one random word at a time).
-//     On several threads, both passes go through Stages instead: each task
-//     counts or adds its share of a chunk of edges in its own Stage, then
-//     the *_stages_part() calls put the stages into the rows, in order.
+//     On several threads, pass 1 counts into a Counter per thread, and
+//     pass 2 adds each share of a chunk of edges into its own Stage, which
+//     the add_stages_part() calls put into the rows, in order.
 // finish() then puts every row into its canonical order. Edge files are
 // mostly sorted by target, so a row arrives sorted by target and a stable
 // counting sort by delay usually finishes it (a general sort otherwise).
@@ -102,46 +102,56 @@ public:
     std::size_t size() const { return n_added_; }
     Connectivity finish();
 
-    // Either pass on several threads: each share of a chunk of edges is
-    // count()ed or add()ed into its own Stage (add: the same checks as
-    // ConnectivityBuilder::add; Stages of one builder may work at the same
-    // time), then the stages go into the rows by the *_stages_part() calls.
+    // Pass 1 on several threads: each thread count()s into its own Counter
+    // (counting commutes: the order does not matter), then add_counts().
+    class Counter {
+    public:
+        explicit Counter(const ConnectivityBuilder& builder) : builder_(&builder), counts_(builder.counts_.size() - 1, 0) {}
+        void count(std::uint64_t source, std::uint32_t target) { ++counts_[builder_->row_of(source, target)]; }
+
+    private:
+        friend class ConnectivityBuilder;
+        const ConnectivityBuilder* builder_;
+        std::vector<std::uint64_t> counts_;  // per row
+    };
+    void add_counts(const std::vector<Counter>& counters);
+
+    // Pass 2 on several threads: each share of a chunk of edges is add()ed
+    // into its own Stage (the same checks as ConnectivityBuilder::add; Stages
+    // of one builder may work at the same time), which sorts its synapses
+    // into `parts` parts by row (runs of 64 rows, spread by a hash); then
+    // add_stages_part() for every part of [0, parts), on as many threads at
+    // once (the parts own disjoint rows), puts them into the rows as if
+    // add()ed in the order of the stages, then of each stage; then
+    // end_add_stages(), which clears the stages. Not mixed with add()
+    // (logic_error).
     class Stage {
     public:
-        explicit Stage(ConnectivityBuilder& builder) : builder_(&builder) {}
-        // Pass 1 (then count_stages_part(), end_count_stages()).
-        void count(std::uint64_t source, std::uint32_t target) {
-            rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
-        }
-        // Pass 2 (then add_stages_part(), end_add_stages()).
+        Stage(ConnectivityBuilder& builder, std::size_t parts)
+            : builder_(&builder), rows_(std::max<std::size_t>(1, parts)), words_(std::max<std::size_t>(1, parts)) {}
         void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
             if (!builder_->allocated_) fail_not_allocated("ConnectivityBuilder::Stage::add");
-            words_.push_back(builder_->word(kinds_, target, channel, weight, delay));
-            rows_.push_back(static_cast<std::uint32_t>(builder_->row_of(source, target)));
+            const std::uint64_t word = builder_->word(kinds_, target, channel, weight, delay);
+            const auto row = static_cast<std::uint32_t>(builder_->row_of(source, target));
+            const std::size_t part = part_of(row, rows_.size());
+            rows_[part].push_back(row);
+            words_[part].push_back(word);
             min_delay_ = std::min(min_delay_, delay);
             max_delay_ = std::max(max_delay_, delay);
         }
-        std::size_t size() const { return rows_.size(); }  // synapses counted or added
+        std::size_t size() const;  // synapses added
         void clear();
 
     private:
         friend class ConnectivityBuilder;
         ConnectivityBuilder* builder_;
         KindCache kinds_;
-        std::vector<std::uint32_t> rows_;
-        std::vector<std::uint64_t> words_;
+        std::vector<std::vector<std::uint32_t>> rows_;   // per part
+        std::vector<std::vector<std::uint64_t>> words_;  // per part
         Step min_delay_ = std::numeric_limits<Step>::max(), max_delay_ = 1;
     };
-    // The stages' synapses into their rows as if add()ed in the order of
-    // the stages, then of each stage: add_stages_part() for every part of
-    // [0, parts), on as many threads at once (the parts own disjoint rows:
-    // runs of 64 rows, spread by a hash), then end_add_stages(), which
-    // clears the stages. Not mixed with add() (logic_error). The same for
-    // count() with the count_ calls.
-    void add_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts);
+    void add_stages_part(const std::vector<Stage>& stages, std::size_t part);
     void end_add_stages(std::vector<Stage>& stages);
-    void count_stages_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts);
-    void end_count_stages(std::vector<Stage>& stages);
 
 private:
     std::uint64_t row_of(std::uint64_t source, std::uint32_t target) const {
@@ -150,9 +160,14 @@ private:
         while (block + 2 < block_flat_begin_.size() && target >= block_flat_begin_[block + 1]) ++block;
         return block * n_gids_ + source;
     }
-    // f(row, stage, i) for every row of `part` the stages hold, in order.
-    template <class F>
-    void for_rows_of_part(const std::vector<Stage>& stages, std::size_t part, std::size_t parts, F&& f);
+    // The part of `parts` that owns a row: runs of 64 rows, not halves, since
+    // a chunk of an edge file sorted by target feeds few blocks' rows but
+    // sources of every kind. A multiplicative hash of the run's index, scaled
+    // to [0, parts) by a multiply and a shift (a modulo per row costs more).
+    static std::size_t part_of(std::uint32_t row, std::size_t parts) {
+        const std::uint32_t mixed = (row >> 6) * 0x9E3779B9u;
+        return static_cast<std::size_t>((mixed * std::uint64_t{parts}) >> 32);
+    }
     // Synapses staged per flush: 3 MB, which stays in cache while grouped.
     static constexpr std::size_t kStaged = std::size_t{1} << 18;
 

@@ -12,6 +12,8 @@
 #include <optional>
 #include <sstream>
 
+#include <omp.h>
+
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/logging.hpp"
@@ -866,11 +868,16 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     ComponentCache components;
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons(), net.block_flat_begin);
     // Two threads or more, in both passes: each chunk of rows is cut into
-    // shares, each staged by a task of the team while the next chunk is
-    // read, then the stages go into the rows in `n_parts` parts.
+    // shares, each done by a task of the team while the next chunk is read.
+    // Pass 1 counts into a Counter per thread; pass 2 stages each share,
+    // then the stages go into the rows in `n_parts` parts.
     const auto n_parts = static_cast<std::size_t>(std::max(1, threads));
     std::vector<ConnectivityBuilder::Stage> stages;
-    if (threads > 1) stages.assign(4 * n_parts, ConnectivityBuilder::Stage(synapses));
+    std::vector<ConnectivityBuilder::Counter> counters;
+    if (threads > 1) {
+        stages.assign(4 * n_parts, ConnectivityBuilder::Stage(synapses, n_parts));
+        counters.assign(n_parts, ConnectivityBuilder::Counter(synapses));
+    }
     // Pass 1: the size of every row, from the node ids alone, so that pass 2
     // writes each synapse into its row's final place (no sort by source).
     // Rows that pass 2 will reject are skipped here: add_block names them.
@@ -883,7 +890,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 plan.reader.source_ids(first, count, ids.first);
                 if (!source_is_enough) plan.reader.target_ids(first, count, ids.second);
             };
-            // The rows [from, to) of a chunk, counted into `out` (the builder or a Stage).
+            // The rows [from, to) of a chunk, counted into `out` (the builder or a Counter).
             auto count_rows = [&](const Ids& ids, std::size_t from, std::size_t to, auto& out) {
                 const auto& [sources, targets] = ids;
                 for (std::size_t i = from; i < to; ++i) {
@@ -911,14 +918,14 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 begin, end, threads, stages.size(), ids, read_ids,
                 [&](const Ids& ids, std::size_t share) {
                     const auto [from, to] = share_of(ids.first.size(), share, stages.size());
-                    count_rows(ids, from, to, stages[share]);
+                    // A task runs on one thread from start to end (tied).
+                    count_rows(ids, from, to, counters[static_cast<std::size_t>(omp_get_thread_num())]);
                 },
-                [&](const Ids&, std::size_t) {
-                    run_tasks(n_parts, [&](std::size_t part) { synapses.count_stages_part(stages, part, n_parts); });
-                    synapses.end_count_stages(stages);
-                });
+                [&](const Ids&, std::size_t) {});
         }
     }
+    synapses.add_counts(counters);
+    std::vector<ConnectivityBuilder::Counter>().swap(counters);
     synapses.allocate();
     std::vector<PendingPlastic> plastic;
     const std::vector<std::string> core_attributes{"syn_weight", "nsyns", "delay"};
@@ -977,7 +984,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                                   share_plastic[0]);
                     }
                     const std::size_t before = synapses.size() + plastic.size();
-                    run_tasks(n_parts, [&](std::size_t part) { synapses.add_stages_part(stages, part, n_parts); });
+                    run_tasks(n_parts, [&](std::size_t part) { synapses.add_stages_part(stages, part); });
                     synapses.end_add_stages(stages);
                     for (auto& share : share_plastic) {
                         plastic.insert(plastic.end(), std::make_move_iterator(share.begin()), std::make_move_iterator(share.end()));

@@ -136,14 +136,18 @@ TEST(ConnectivityBuilderTest, MoreThanOneStageOfSynapses) {
     build_and_check(target_sorted(1000, 600, 500, 20, 5, 10), 1000, 600, 2);
 }
 
-// Builds with count() and add(), or with `n_stages` Stages filled at the
-// same time from as many threads (each a contiguous share of every chunk),
-// then put into the rows in as many parts, also from as many threads.
+// Builds with count() and add(), or on `n_stages` threads: pass 1 with a
+// Counter per thread, pass 2 with as many Stages filled at the same time
+// (each a contiguous share of every chunk), then put into the rows in as
+// many parts, also from as many threads.
 Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std::uint32_t n_neurons, int n_blocks,
                    int n_stages, std::size_t chunk) {
     using Stage = ConnectivityBuilder::Stage;
+    using Counter = ConnectivityBuilder::Counter;
     ConnectivityBuilder builder(n_gids, n_neurons, blocks_of(n_neurons, n_blocks));
-    std::vector<Stage> stages(static_cast<std::size_t>(n_stages), Stage(builder));
+    const auto n_parts = static_cast<std::size_t>(n_stages);
+    std::vector<Stage> stages(n_parts, Stage(builder, n_parts));
+    std::vector<Counter> counters(n_parts, Counter(builder));
     // f(p) for every stage index p, each on its own thread.
     auto on_threads = [&](auto&& f) {
         std::vector<std::thread> threads;
@@ -172,12 +176,18 @@ Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std
         builder.allocate();
         for (const auto& s : synapses) builder.add(s.source, s.target, s.channel, s.weight, s.delay);
     } else {
-        in_chunks([](Stage& stage, const Synapse& s) { stage.count(s.source, s.target); },
-                  [&](std::size_t part) { builder.count_stages_part(stages, part, stages.size()); },
-                  [&] { builder.end_count_stages(stages); });
+        // Pass 1: thread p counts the shares p of every chunk.
+        on_threads([&](std::size_t p) {
+            for (std::size_t first = 0; first < synapses.size(); first += chunk) {
+                const std::size_t n = std::min(chunk, synapses.size() - first);
+                for (std::size_t i = first + n * p / n_parts; i < first + n * (p + 1) / n_parts; ++i)
+                    counters[p].count(synapses[i].source, synapses[i].target);
+            }
+        });
+        builder.add_counts(counters);
         builder.allocate();
         in_chunks([](Stage& stage, const Synapse& s) { stage.add(s.source, s.target, s.channel, s.weight, s.delay); },
-                  [&](std::size_t part) { builder.add_stages_part(stages, part, stages.size()); },
+                  [&](std::size_t part) { builder.add_stages_part(stages, part); },
                   [&] { builder.end_add_stages(stages); });
     }
     EXPECT_EQ(builder.size(), synapses.size());
@@ -215,13 +225,14 @@ TEST(ConnectivityBuilderTest, StagesWithMoreThanCountedAreALogicError) {
     ConnectivityBuilder b(4, 4);
     b.count(1, 0);
     b.allocate();
-    std::vector<ConnectivityBuilder::Stage> stages(2, ConnectivityBuilder::Stage(b));
+    std::vector<ConnectivityBuilder::Stage> stages(2, ConnectivityBuilder::Stage(b, 2));
     stages[0].add(1, 0, 0, 1.0, 1);
     stages[1].add(1, 3, 0, 1.0, 1);
-    for (std::size_t part = 0; part < 2; ++part) b.add_stages_part(stages, part, 2);
+    for (std::size_t part = 0; part < 2; ++part) b.add_stages_part(stages, part);
     EXPECT_THROW(b.end_add_stages(stages), std::logic_error);
+    EXPECT_THROW(b.add_stages_part(stages, 2), std::logic_error);  // stages of 2 parts: no part 2
     ConnectivityBuilder before_allocate(4, 4);
-    EXPECT_THROW(ConnectivityBuilder::Stage(before_allocate).add(0, 0, 0, 1.0, 1), std::logic_error);
+    EXPECT_THROW(ConnectivityBuilder::Stage(before_allocate, 1).add(0, 0, 0, 1.0, 1), std::logic_error);
 }
 
 TEST(ConnectivityBuilderTest, AddingMoreThanCountedIsALogicError) {
