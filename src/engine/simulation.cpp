@@ -1,6 +1,7 @@
 #include "engine/simulation.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <csignal>
 #include <sstream>
@@ -222,7 +223,65 @@ void Simulation::deliver_plastic(Block& b, const comm::Spike& spike) {
     }
 }
 
+// Every spike's static synapses, one arrival step at a time: the words of
+// all spikes that arrive at step a go into one ring slot (2 channels x the
+// block's neurons), small enough to stay in the core's cache, where writing
+// spike after spike would spread over every slot of the ring. Into each
+// (slot, target) the weights are still added in the order of the spikes,
+// then of each row, as in deliver(): the sums are the same to the bit.
+void Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes) {
+    constexpr std::size_t kPrefetchAhead = 8;
+    const auto& c = net_.connectivity;
+    const std::uint64_t* row_begin = c.rows_of_block(static_cast<std::size_t>(&b - blocks_.data()));
+    constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
+    auto& pending = b.pending;
+    pending.clear();
+    Step first_stamp = std::numeric_limits<Step>::max(), last_stamp = std::numeric_limits<Step>::min();
+    for (const auto& s : spikes) {
+        const std::uint64_t begin = row_begin[s.gid], end = row_begin[s.gid + 1];
+        b.events += end - begin;
+        if (begin == end) continue;
+        pending.push_back({begin, end, s.stamp});
+        first_stamp = std::min(first_stamp, s.stamp);
+        last_stamp = std::max(last_stamp, s.stamp);
+    }
+    if (pending.empty()) return;
+    const std::size_t channel_stride = n_neurons_;
+    const std::size_t slot_size = static_cast<std::size_t>(n_channels_) * n_neurons_;
+    const std::uint64_t* synapse = c.synapse.data();
+    const double* kind_weight = c.kind_weight.data();
+    const std::uint8_t* kind_channel = c.kind_channel.data();
+    const std::uint64_t kind_mask = c.kind_mask, target_mask = c.target_mask;
+    const unsigned target_shift = c.target_shift;
+    // Arrival step a = stamp + delay - 1 (the step whose update reads it).
+    for (Step a = first_stamp + c.min_delay - 1; a <= last_stamp + c.max_delay - 1; ++a) {
+        double* base = ring_.data() + static_cast<std::size_t>(a % n_slots_) * slot_size;
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+            // The rows are read a piece per arrival step, too little for the
+            // hardware to prefetch: ask for a later spike's next piece now.
+            if (i + kPrefetchAhead < pending.size()) __builtin_prefetch(synapse + pending[i + kPrefetchAhead].next);
+            auto& p = pending[i];
+            const Step delay = a - p.stamp + 1;
+            if (delay < 1) continue;  // later spikes: their first arrival is still to come
+            // Rows are sorted by delay, and smaller delays arrived at earlier steps.
+            std::uint64_t k = p.next;
+            for (; k < p.end && static_cast<Step>(synapse[k] >> delay_shift) == delay; ++k) {
+                const std::uint64_t w = synapse[k];
+                const std::uint64_t kind = w & kind_mask;
+                base[kind_channel[kind] * channel_stride + ((w >> target_shift) & target_mask)] += kind_weight[kind];
+            }
+            p.next = k;
+        }
+    }
+}
+
 void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
+    // With synapses with state, a spike's plastic and static weights go in
+    // together, spike after spike (the order of the sums).
+    if (net_.plastic.empty()) {
+        deliver_by_arrival(b, spikes);
+        return;
+    }
     const auto& c = net_.connectivity;
     const std::uint64_t* row_begin = c.rows_of_block(static_cast<std::size_t>(&b - blocks_.data()));
     constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;

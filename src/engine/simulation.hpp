@@ -116,6 +116,11 @@ private:
         std::vector<std::vector<std::size_t>> recorder_columns;  // per recorder: its columns in this block
         std::vector<network::WeightEvent> weight_events;
         std::vector<double*> slot_of_delay;  // delivery: the ring slot of each delay for one stamp
+        struct PendingRow {                  // delivery by arrival step: what is left of a spike's row
+            std::uint64_t next, end;
+            Step stamp;
+        };
+        std::vector<PendingRow> pending;
         std::uint64_t events = 0;
         std::exception_ptr error;
     };
@@ -129,6 +134,8 @@ private:
     void advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders);
     // Delivery of the sorted spikes onto one block's neurons.
     void deliver(Block& b, const std::vector<comm::Spike>& spikes);
+    // The same for static synapses only, one arrival step (ring slot) at a time.
+    void deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes);
     // Transmission of one presynaptic spike through the synapses with state
     // onto the block's neurons (NEST's send() of stdp_synapse, tsodyks2_synapse, tsodyks_synapse).
     void deliver_plastic(Block& b, const comm::Spike& spike);
