@@ -2,8 +2,8 @@
 // Synapses onto this process's neurons, in compressed rows keyed by (thread
 // block of the target, source gid): a thread delivers a spike through its
 // block's row only. Each synapse is one 64-bit word, [delay | target | kind] from the high
-// bits down, and each row is sorted by that word: one spike's deliveries walk
-// the ring buffer slot by slot and target by target, and the order in which
+// bits down, and each row is sorted by that word: a spike's words of one delay
+// (one ring slot) lie together, in target order, and the order in which
 // weights are added to a target is canonical (by delay, then weight value),
 // so it is the same whatever the partition over ranks. A "kind" is one
 // distinct (weight, channel) pair; weights stay exact doubles, stored once.
