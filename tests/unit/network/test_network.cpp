@@ -99,9 +99,11 @@ TEST(NodeIdIndexTest, IdentityDenseAndSparseIdsFindTheirRows) {
         index.build(ids);
         for (std::size_t row = 0; row < ids.size(); ++row)
             EXPECT_EQ(index.row_of(ids[row]), std::optional<std::size_t>(row)) << "id " << ids[row];
-        for (const std::uint64_t absent : {std::uint64_t{4}, std::uint64_t{7}, std::uint64_t{1} << 40})
-            if (std::find(ids.begin(), ids.end(), absent) == ids.end())
+        for (const std::uint64_t absent : {std::uint64_t{4}, std::uint64_t{7}, std::uint64_t{1} << 40}) {
+            if (std::find(ids.begin(), ids.end(), absent) == ids.end()) {
                 EXPECT_EQ(index.row_of(absent), std::nullopt) << "id " << absent;
+            }
+        }
     }
     NodeIdIndex index;  // rebuilt with other ids: nothing of the identity layout is left
     index.build({0, 1, 2});
