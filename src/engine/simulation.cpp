@@ -229,7 +229,7 @@ void Simulation::deliver_plastic(Block& b, const comm::Spike& spike) {
 // spike after spike would spread over every slot of the ring. Into each
 // (slot, target) the weights are still added in the order of the spikes,
 // then of each row, as in deliver(): the sums are the same to the bit.
-void Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes) {
+bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes) {
     // 32 spikes ahead, 3 cache lines (24 words): at N = 20,000 and 100,000
     // 8, 16 or 64 spikes and 1, 2 or 4 lines were as fast or slower.
     constexpr std::size_t kPrefetchAhead = 32, kPrefetchLines = 3;
@@ -238,16 +238,25 @@ void Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
     constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
     auto& pending = b.pending;
     pending.clear();
+    std::uint64_t events = 0;
     Step first_stamp = std::numeric_limits<Step>::max(), last_stamp = std::numeric_limits<Step>::min();
     for (const auto& s : spikes) {
         const std::uint64_t begin = row_begin[s.gid], end = row_begin[s.gid + 1];
-        b.events += end - begin;
+        events += end - begin;
         if (begin == end) continue;
         pending.push_back({begin, end, s.stamp});
         first_stamp = std::min(first_stamp, s.stamp);
         last_stamp = std::max(last_stamp, s.stamp);
     }
-    if (pending.empty()) return;
+    // Every arrival step visits every spike: with delays spread far wider
+    // than the synapses per spike (long delays, sparse rows) the visits
+    // would outnumber the deliveries, and spike by spike is cheaper.
+    if (!pending.empty()) {
+        const auto arrivals = static_cast<std::uint64_t>(last_stamp - first_stamp + c.max_delay - c.min_delay + 1);
+        if (arrivals * pending.size() > events) return false;
+    }
+    b.events += events;
+    if (pending.empty()) return true;
     const std::size_t channel_stride = n_neurons_;
     const std::size_t slot_size = static_cast<std::size_t>(n_channels_) * n_neurons_;
     const std::uint64_t* synapse = c.synapse.data();
@@ -277,15 +286,14 @@ void Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
             p.next = k;
         }
     }
+    return true;
 }
 
 void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
-    // With synapses with state, a spike's plastic and static weights go in
+    // Static synapses only: by arrival step, unless that costs more. With
+    // synapses with state, a spike's plastic and static weights go in
     // together, spike after spike (the order of the sums).
-    if (net_.plastic.empty()) {
-        deliver_by_arrival(b, spikes);
-        return;
-    }
+    if (net_.plastic.empty() && deliver_by_arrival(b, spikes)) return;
     const auto& c = net_.connectivity;
     const std::uint64_t* row_begin = c.rows_of_block(static_cast<std::size_t>(&b - blocks_.data()));
     constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;

@@ -134,8 +134,9 @@ private:
     void advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders);
     // Delivery of the sorted spikes onto one block's neurons.
     void deliver(Block& b, const std::vector<comm::Spike>& spikes);
-    // The same for static synapses only, one arrival step (ring slot) at a time.
-    void deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes);
+    // The same for static synapses only, one arrival step (ring slot) at a
+    // time; false (and nothing done) when that would cost more than spike by spike.
+    bool deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes);
     // Transmission of one presynaptic spike through the synapses with state
     // onto the block's neurons (NEST's send() of stdp_synapse, tsodyks2_synapse, tsodyks_synapse).
     void deliver_plastic(Block& b, const comm::Spike& spike);
