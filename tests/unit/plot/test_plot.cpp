@@ -1,7 +1,10 @@
 // pointsim plot (src/plot): raster, rates and traces of real runs in PNG, SVG
 // and PDF, and the errors. The runs (point_120cells and tutorial_ch05, about
-// a second each) write into a temporary folder, once per process; set
-// POINTSIM_KEEP_PLOTS=1 to keep that folder and look at the figures.
+// a second each) are made once for the suite by the CTest fixture
+// plot.example_runs, which names its folder in POINTSIM_PLOT_RUNS
+// (tests/unit/plot/CMakeLists.txt); without it, as when the binary is run by
+// hand, each process runs them itself into its temporary folder. The figures
+// go to that folder; set POINTSIM_KEEP_PLOTS=1 to keep it and look at them.
 //
 // How SVGs are counted (see src/plot/plot.hpp): a header comment
 // "pointsim-plot kind=... spikes=N groups=G series=S", one comment
@@ -11,6 +14,7 @@
 // or trace.
 #include <gtest/gtest.h>
 
+#include <H5Cpp.h>
 #include <cairo.h>
 #include <unistd.h>
 
@@ -76,14 +80,36 @@ protected:
         ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
         tmp_ = new fs::path(pattern);
     }
-    // The runs, each once per process (ctest runs every test in its own), when a test needs it.
+    // Where the runs' outputs are: the fixture's folder, or this process's own.
+    static fs::path runs() {
+        const char* shared = std::getenv("POINTSIM_PLOT_RUNS");
+        return shared != nullptr ? fs::path(shared) : *tmp_;
+    }
+    // The number of spikes of a run, made here once per process if no fixture
+    // made it; otherwise counted from its spikes.h5 (node_ids of every population).
+    static std::size_t spikes_of(const fs::path& config, const std::string& name) {
+        if (std::getenv("POINTSIM_PLOT_RUNS") == nullptr) {
+            pointsim::RunOptions options;
+            options.config = config;
+            options.output_dir = *tmp_ / name;
+            return pointsim::run(options).n_spikes;
+        }
+        H5::H5File f((runs() / name / "spikes.h5").string(), H5F_ACC_RDONLY);
+        const H5::Group spikes = f.openGroup("spikes");
+        std::size_t n = 0;
+        for (hsize_t i = 0; i < spikes.getNumObjs(); ++i) {
+            hsize_t size = 0;
+            spikes.openGroup(spikes.getObjnameByIdx(i)).openDataSet("node_ids").getSpace().getSimpleExtentDims(&size);
+            n += size;
+        }
+        return n;
+    }
     static std::size_t p120_run() {
-        static const std::size_t n =
-            pointsim::run({kExamples / "point_120cells" / "config.simulation.json", *tmp_ / "p120"}).n_spikes;
+        static const std::size_t n = spikes_of(kExamples / "point_120cells" / "config.simulation.json", "p120");
         return n;
     }
     static std::size_t ch05_run() {
-        static const std::size_t n = pointsim::run({kExamples / "tutorial_ch05" / "config.json", *tmp_ / "ch05"}).n_spikes;
+        static const std::size_t n = spikes_of(kExamples / "tutorial_ch05" / "config.json", "ch05");
         return n;
     }
     static void TearDownTestSuite() {
@@ -97,14 +123,14 @@ protected:
         Options o;
         o.kind = kind;
         o.config = kExamples / "point_120cells" / "config.simulation.json";
-        o.output_dir = *tmp_ / "p120";
+        o.output_dir = runs() / "p120";
         o.out = *tmp_ / out;
         return o;
     }
     static Options ch05(Kind kind, const std::string& out) {
         Options o = p120(kind, out);
         o.config = kExamples / "tutorial_ch05" / "config.json";
-        o.output_dir = *tmp_ / "ch05";
+        o.output_dir = runs() / "ch05";
         return o;
     }
 
