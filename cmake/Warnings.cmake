@@ -25,14 +25,19 @@ if(POINTSIM_SANITIZE)
   endif()
 endif()
 
-# -DPOINTSIM_FUZZ=ON (clang only): libFuzzer targets under tests/fuzz, with the
-# libraries instrumented for coverage and the same sanitizers.
+# -DPOINTSIM_FUZZ=ON (clang only): the fuzz targets under tests/fuzz are
+# libFuzzer executables. Everything is built with the same sanitizers; the
+# parsers' libraries and the targets also get libFuzzer's coverage
+# instrumentation (tests/fuzz/CMakeLists.txt). With the tests on as well, one
+# build serves the sanitizer job and the fuzzing job (.ci/run).
 option(POINTSIM_FUZZ "Build the libFuzzer targets in tests/fuzz (needs clang)" OFF)
 if(POINTSIM_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
     message(FATAL_ERROR "POINTSIM_FUZZ needs clang (-DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang), "
                         "not ${CMAKE_CXX_COMPILER_ID}")
   endif()
-  add_compile_options(-fsanitize=fuzzer-no-link ${POINTSIM_SANITIZER_FLAGS})
-  add_link_options(${POINTSIM_SANITIZER_FLAGS})
+  if(NOT POINTSIM_SANITIZE)
+    add_compile_options(${POINTSIM_SANITIZER_FLAGS})
+    add_link_options(${POINTSIM_SANITIZER_FLAGS})
+  endif()
 endif()
