@@ -50,7 +50,9 @@ protected:
 
 TEST_P(ThreadsGiveTheSameOutputs, ByteForByte) {
     const Case& c = GetParam();
-    pointsim::RunOptions one{kExamples / c.config, dir_ / "one"};
+    pointsim::RunOptions one;
+    one.config = kExamples / c.config;
+    one.output_dir = dir_ / "one";
     one.show_progress = false;
     one.threads = 1;
     pointsim::RunOptions many = one;
