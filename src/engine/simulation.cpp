@@ -264,10 +264,28 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
     const std::uint8_t* kind_channel = c.kind_channel.data();
     const std::uint64_t kind_mask = c.kind_mask, target_mask = c.target_mask;
     const unsigned target_shift = c.target_shift;
+    constexpr std::size_t kDoublesPerLine = 64 / sizeof(double);
+    const std::size_t channel_lines = (b.flat_end - b.flat_begin) / kDoublesPerLine;  // (a partial last line left out)
+    const std::size_t block_lines = static_cast<std::size_t>(n_channels_) * channel_lines;
+    // Only while the block's parts of two slots about fit the core's cache
+    // (L2: 512 KiB on the machine of docs/performance.md): at N = 20,000
+    // (parts of 320 KB) this made the 1 s run 0.90x as long, at N = 100,000
+    // (4 blocks, parts of 400 KB) the simulate phase 1.05-1.2x.
+    constexpr std::size_t kPrefetchNextSlotBytes = 320 * 1024;
+    const bool prefetch_next_slot = block_lines * 64 <= kPrefetchNextSlotBytes;
     // Arrival step a = stamp + delay - 1 (the step whose update reads it).
     for (Step a = first_stamp + c.min_delay - 1; a <= last_stamp + c.max_delay - 1; ++a) {
         double* base = ring_.data() + static_cast<std::size_t>(a % n_slots_) * slot_size;
+        // The writes of step a fall anywhere in the block's part of slot a
+        // (each channel's [flat_begin, flat_end)); bring in its part of slot
+        // a + 1 line by line meanwhile, spread over the spikes, so that the
+        // next step's writes find their lines in cache.
+        const double* next_slot = ring_.data() + static_cast<std::size_t>((a + 1) % n_slots_) * slot_size;
+        std::size_t next_line = prefetch_next_slot ? 0 : block_lines;
         for (std::size_t i = 0; i < pending.size(); ++i) {
+            for (const std::size_t until = (i + 1) * block_lines / pending.size(); next_line < until; ++next_line)
+                __builtin_prefetch(next_slot + (next_line / channel_lines) * channel_stride + b.flat_begin +
+                                       (next_line % channel_lines) * kDoublesPerLine, 1);
             // The rows are read a piece per arrival step, too little for the
             // hardware to prefetch: ask for a later spike's next piece now.
             if (i + kPrefetchAhead < pending.size())
