@@ -855,11 +855,13 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
 
     {
         // 8 bytes per synapse, the row index and the rows' write positions,
-        // and the input ring buffer with its fewest slots (the delays are not
-        // known yet: checked again below).
+        // pass 1's row counts per thread (with threads), and the input ring
+        // buffer with its fewest slots (the delays are not known yet:
+        // checked again below).
         const std::uint64_t ring = 2 * spike_channels(net) * net.n_neurons() * sizeof(double);
         const std::uint64_t n_rows = static_cast<std::uint64_t>(net.n_gids()) * std::max<std::size_t>(1, net.n_blocks());
-        const std::uint64_t needed = 8 * rows_to_read + 16 * n_rows + ring;
+        const std::uint64_t counters = threads > 1 ? 8 * n_rows * static_cast<std::uint64_t>(threads) : 0;
+        const std::uint64_t needed = 8 * rows_to_read + 16 * n_rows + counters + ring;
         check_memory(cfg, needed,
                      "the connectivity (" + std::to_string(rows_to_read) + " edge rows x 8 bytes, " +
                          "plus input buffers of at least " + fmt_bytes(static_cast<double>(ring)) + ")");
