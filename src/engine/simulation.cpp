@@ -269,8 +269,8 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
     const std::size_t block_lines = static_cast<std::size_t>(n_channels_) * channel_lines;
     // Only while the block's parts of two slots about fit the core's cache
     // (L2: 512 KiB on the machine of docs/performance.md): at N = 20,000
-    // (parts of 320 KB) this made the 1 s run 0.90x as long, at N = 100,000
-    // (4 blocks, parts of 400 KB) the simulate phase 1.05-1.2x.
+    // (parts of 320 KB) the simulate phase took 0.87x as long with it, at
+    // N = 100,000 (4 blocks, parts of 400 KB) 1.05-1.2x.
     constexpr std::size_t kPrefetchNextSlotBytes = 320 * 1024;
     const bool prefetch_next_slot = block_lines * 64 <= kPrefetchNextSlotBytes;
     // Arrival step a = stamp + delay - 1 (the step whose update reads it).
