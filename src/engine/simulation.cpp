@@ -281,7 +281,7 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
         // a + 1 line by line meanwhile, spread over the spikes, so that the
         // next step's writes find their lines in cache.
         const double* next_slot = ring_.data() + static_cast<std::size_t>((a + 1) % n_slots_) * slot_size;
-        std::size_t next_line = prefetch_next_slot ? 0 : block_lines;
+        std::size_t next_line = prefetch_next_slot ? 0 : block_lines;  // (off: starts past the last line)
         for (std::size_t i = 0; i < pending.size(); ++i) {
             for (const std::size_t until = (i + 1) * block_lines / pending.size(); next_line < until; ++next_line)
                 __builtin_prefetch(next_slot + (next_line / channel_lines) * channel_stride + b.flat_begin +
