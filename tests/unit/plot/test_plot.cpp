@@ -86,7 +86,9 @@ protected:
         return shared != nullptr ? fs::path(shared) : *tmp_;
     }
     // The number of spikes of a run, made here once per process if no fixture
-    // made it; otherwise counted from its spikes.h5 (node_ids of every population).
+    // made it; otherwise counted from its spikes.h5 (node_ids of every
+    // population) with HDF5 directly, not sonata::read_spikes_h5, which the
+    // plot itself reads with: the expected count stays independent of it.
     static std::size_t spikes_of(const fs::path& config, const std::string& name) {
         if (std::getenv("POINTSIM_PLOT_RUNS") == nullptr) {
             pointsim::RunOptions options;
