@@ -20,8 +20,9 @@ struct RunOptions {
     bool show_progress = true;                          // progress bar when stderr is a terminal
     bool collect_synapse_state = false;                 // fill RunSummary::synapses
     std::optional<int> threads = std::nullopt;          // per process; overrides run.n_thread (default 1)
-    // Most neurons in one thread block (network::thread_blocks); 0: the
-    // default. Tests set it small to run many blocks on few threads.
+    // Most neurons in one thread block (network::thread_blocks); 0: as many
+    // as fit the cache (network::block_neuron_limit of the models' spike
+    // channels). Tests set it small to run many blocks on few threads.
     std::size_t max_block_neurons = 0;
     // Checkpoints (docs/cluster.md): the whole state written every
     // checkpoint_every_ms of biological time (0: never) to checkpoint_dir

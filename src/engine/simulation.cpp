@@ -267,12 +267,10 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
     constexpr std::size_t kDoublesPerLine = 64 / sizeof(double);
     const std::size_t channel_lines = (b.flat_end - b.flat_begin) / kDoublesPerLine;  // (a partial last line left out)
     const std::size_t block_lines = static_cast<std::size_t>(n_channels_) * channel_lines;
-    // Only while the block's parts of two slots about fit the core's cache
-    // (L2: 512 KiB on the machine of docs/performance.md): at N = 20,000
-    // (parts of 320 KB) the simulate phase took 0.87x as long with it, at
-    // N = 100,000 (4 blocks, parts of 400 KB) 1.05-1.2x.
-    constexpr std::size_t kPrefetchNextSlotBytes = 320 * 1024;
-    const bool prefetch_next_slot = block_lines * 64 <= kPrefetchNextSlotBytes;
+    // Only while the block's parts of two slots about fit the core's cache,
+    // as network::thread_blocks sizes blocks by default (kMaxBlockSlotBytes):
+    // at N = 100,000 with 4 blocks of 400 KB parts it took 1.05-1.2x as long.
+    const bool prefetch_next_slot = block_lines * 64 <= network::kMaxBlockSlotBytes;
     // Arrival step a = stamp + delay - 1 (the step whose update reads it).
     for (Step a = first_stamp + c.min_delay - 1; a <= last_stamp + c.max_delay - 1; ++a) {
         double* base = ring_.data() + static_cast<std::size_t>(a % n_slots_) * slot_size;

@@ -243,68 +243,97 @@ Network read_nodes(const config::SimulationConfig& cfg) {
     return net;
 }
 
-// Decides the parameters of every local neuron and creates one neuron group
-// per model for the simulated gids in [begin, end).
-void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end,
-                          std::size_t n_blocks, const std::vector<std::uint64_t>& incoming) {
+namespace {
+
+// The model and parameter set of every simulated gid in [begin, end): sets
+// are numbered per model in order of first use, one per node type, params
+// file and (with per-node dynamics_params in h5) row.
+struct ResolvedNeurons {
+    struct ModelSets {
+        std::vector<models::ParameterSet> sets;
+        std::map<std::string, std::uint32_t> set_of_key;  // type+file -> set index
+    };
+    std::map<std::string, ModelSets> models;  // (map: deterministic order)
+    struct Neuron {
+        Gid gid;
+        const std::string* model;  // a key of `models`
+        std::uint32_t set;
+    };
+    std::vector<Neuron> neurons;  // in gid order
+};
+
+ResolvedNeurons resolve_neurons(const config::SimulationConfig& cfg, const Network& net, Gid begin, Gid end) {
+    ResolvedNeurons resolved;
+    ComponentCache components;
+    for (const auto& pop : net.populations) {
+        if (pop.is_virtual || pop.size() == 0) continue;
+        // Rows are gids in order: visit only the range's.
+        const Gid first = std::max(begin, pop.gid_of_row(0)), last = std::min(end, pop.gid_of_row(pop.size()));
+        for (Gid gid = first; gid < last; ++gid) {
+            const std::size_t row = static_cast<std::size_t>(gid - pop.first_gid);
+            const std::int64_t type_id = pop.nodes.node_type_ids[row];
+            const std::string type_where = pop.types->file().string() + ": node_type_id " + std::to_string(type_id);
+            const std::string model = node_model(pop, row);
+            const auto params_file = node_attribute(pop, row, "dynamics_params");
+            std::string key = std::to_string(type_id) + "|" + pop.name + "|" + params_file.value_or("");
+            Json params = Json::object();
+            std::string source = type_where;
+            if (params_file) {
+                const fs::path file = component_dir(cfg, "point_neuron_models_dir", type_where) / *params_file;
+                params = components.load(file, type_where);
+                source = file.string() + " (node_type_id " + std::to_string(type_id) + ")";
+                // Allen Cell Types Database GLIF files are converted as BMTK does (glif_utils.py).
+                if (model == "glif_psc" && params.is_object() && params.value("type", "") == "GLIF")
+                    params = models::convert_allen_glif(params, source);
+            }
+            // Per-node dynamics_params in h5 override the JSON (SONATA spec; BMTK ignores them).
+            const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
+            if (!group.dynamics_params.empty()) {
+                const std::uint64_t grow = pop.nodes.group_indices[row];
+                for (const auto& [name, column] : group.dynamics_params) {
+                    if (column.is_string) params[name] = column.strings[grow];
+                    else params[name] = column.numbers[grow];
+                }
+                key += "|row" + std::to_string(row);
+                source += ", overridden by " + pop.nodes.file.string() + " /nodes/" + pop.name + " dynamics_params row " +
+                          std::to_string(row);
+            }
+            const auto m = resolved.models.try_emplace(model).first;
+            auto& b = m->second;
+            auto [it, inserted] = b.set_of_key.emplace(key, static_cast<std::uint32_t>(b.sets.size()));
+            if (inserted) b.sets.push_back(models::ParameterSet{params, source});
+            resolved.neurons.push_back({gid, &m->first, it->second});
+        }
+    }
+    return resolved;
+}
+
+// The neuron groups of `resolved`, split into n_blocks blocks of contiguous gids.
+void create_groups_in_blocks(const ResolvedNeurons& resolved, const TimeGrid& grid, Network& net, Gid begin, Gid end,
+                             std::size_t n_blocks, const std::vector<std::uint64_t>& incoming) {
     net.local_begin = begin;
     net.local_end = end;
     n_blocks = std::max<std::size_t>(1, n_blocks);
     const std::vector<Gid> block_bounds = partition(net, incoming, n_blocks, begin, end);
     net.block_flat_begin.assign(1, 0);
     net.block_group_begin.assign(1, 0);
-    ComponentCache components;
+    // A block's groups hold only the parameter sets its neurons use, in order of first use.
     struct GroupBuild {
         std::vector<models::ParameterSet> sets;
-        std::map<std::string, std::uint32_t> set_of_key;  // type+file -> set index
+        std::map<std::uint32_t, std::uint32_t> set_of_resolved;  // resolved set -> index in `sets`
         std::vector<std::uint32_t> set_of_neuron;
         std::vector<Gid> gids;
     };
+    auto neuron = resolved.neurons.begin();
     for (std::size_t block = 0; block < n_blocks; ++block) {
-        const Gid block_begin = block_bounds[block], block_end = block_bounds[block + 1];
         std::map<std::string, GroupBuild> builds;  // model -> build (map: deterministic order)
-
-        for (const auto& pop : net.populations) {
-            if (pop.is_virtual || pop.size() == 0) continue;
-            // Rows are gids in order: visit only the block's.
-            const Gid first = std::max(block_begin, pop.gid_of_row(0)), last = std::min(block_end, pop.gid_of_row(pop.size()));
-            for (Gid gid = first; gid < last; ++gid) {
-                const std::size_t row = static_cast<std::size_t>(gid - pop.first_gid);
-                const std::int64_t type_id = pop.nodes.node_type_ids[row];
-                const std::string type_where = pop.types->file().string() + ": node_type_id " + std::to_string(type_id);
-                const std::string model = node_model(pop, row);
-                const auto params_file = node_attribute(pop, row, "dynamics_params");
-                std::string key = std::to_string(type_id) + "|" + pop.name + "|" + params_file.value_or("");
-                Json params = Json::object();
-                std::string source = type_where;
-                if (params_file) {
-                    const fs::path file = component_dir(cfg, "point_neuron_models_dir", type_where) / *params_file;
-                    params = components.load(file, type_where);
-                    source = file.string() + " (node_type_id " + std::to_string(type_id) + ")";
-                    // Allen Cell Types Database GLIF files are converted as BMTK does (glif_utils.py).
-                    if (model == "glif_psc" && params.is_object() && params.value("type", "") == "GLIF")
-                        params = models::convert_allen_glif(params, source);
-                }
-                // Per-node dynamics_params in h5 override the JSON (SONATA spec; BMTK ignores them).
-                const auto& group = pop.nodes.groups.at(pop.nodes.group_ids[row]);
-                if (!group.dynamics_params.empty()) {
-                    const std::uint64_t grow = pop.nodes.group_indices[row];
-                    for (const auto& [name, column] : group.dynamics_params) {
-                        if (column.is_string) params[name] = column.strings[grow];
-                        else params[name] = column.numbers[grow];
-                    }
-                    key += "|row" + std::to_string(row);
-                    source += ", overridden by " + pop.nodes.file.string() + " /nodes/" + pop.name + " dynamics_params row " +
-                              std::to_string(row);
-                }
-                auto& b = builds[model];
-                auto [it, inserted] = b.set_of_key.emplace(key, static_cast<std::uint32_t>(b.sets.size()));
-                if (inserted) b.sets.push_back(models::ParameterSet{params, source});
-                b.set_of_neuron.push_back(it->second);
-                b.gids.push_back(gid);
-            }
+        for (; neuron != resolved.neurons.end() && neuron->gid < block_bounds[block + 1]; ++neuron) {
+            auto& b = builds[*neuron->model];
+            auto [it, inserted] = b.set_of_resolved.emplace(neuron->set, static_cast<std::uint32_t>(b.sets.size()));
+            if (inserted) b.sets.push_back(resolved.models.at(*neuron->model).sets[neuron->set]);
+            b.set_of_neuron.push_back(it->second);
+            b.gids.push_back(neuron->gid);
         }
-
         for (auto& [model, b] : builds) {
             const auto g = static_cast<std::int32_t>(net.groups.size());
             net.group_offset.push_back(static_cast<std::uint32_t>(net.gid_of_flat.size()));
@@ -320,6 +349,30 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
         net.block_flat_begin.push_back(static_cast<std::uint32_t>(net.gid_of_flat.size()));
         net.block_group_begin.push_back(net.groups.size());
     }
+}
+
+}  // namespace
+
+void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end,
+                          std::size_t n_blocks, const std::vector<std::uint64_t>& incoming) {
+    create_groups_in_blocks(resolve_neurons(cfg, net, begin, end), grid, net, begin, end, n_blocks, incoming);
+}
+
+std::size_t create_neuron_groups_in_thread_blocks(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net,
+                                                  Gid begin, Gid end, int threads, std::size_t max_block_neurons,
+                                                  const std::vector<std::uint64_t>& incoming, std::size_t max_slot_bytes) {
+    const ResolvedNeurons resolved = resolve_neurons(cfg, net, begin, end);
+    if (max_block_neurons == 0) {
+        // The ring buffer has as many channels as the local model with the
+        // most: ask each model's group, made with all its sets and no neurons.
+        int channels = 1;
+        for (const auto& [model, m] : resolved.models)
+            channels = std::max(channels, models::create_group(model, m.sets, {}, grid)->spike_channels());
+        max_block_neurons = block_neuron_limit(channels, max_slot_bytes);
+    }
+    const std::size_t n_blocks = thread_blocks(resolved.neurons.size(), threads, max_block_neurons);
+    create_groups_in_blocks(resolved, grid, net, begin, end, n_blocks, incoming);
+    return n_blocks;
 }
 
 namespace {
@@ -804,6 +857,11 @@ std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>&
         bounds[r] = std::max(b, bounds[r - 1]);
     }
     return bounds;
+}
+
+std::size_t block_neuron_limit(int spike_channels, std::size_t max_slot_bytes) {
+    const auto bytes_per_neuron = static_cast<std::size_t>(std::max(1, spike_channels)) * sizeof(double);
+    return std::max<std::size_t>(1, max_slot_bytes / bytes_per_neuron);
 }
 
 std::size_t thread_blocks(std::size_t n_local_neurons, int threads, std::size_t max_block_neurons) {

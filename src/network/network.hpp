@@ -125,13 +125,21 @@ std::vector<Gid> partition(const Network& net, const std::vector<std::uint64_t>&
 
 // How many thread blocks a process with `n_local_neurons` and `threads`
 // threads uses: one per thread, or more (a multiple of the threads) so that
-// no block has more than kMaxBlockNeurons neurons. A block's neurons then
-// take at most 256 KiB of each ring-buffer slot per spike channel, and the
-// random writes of delivery stay in the core's cache (docs/performance.md:
-// at 100,000 neurons 4 blocks simulate 1.5-2x faster than 1; at 20,000 more
-// blocks are slower, as each walks every spike).
-inline constexpr std::size_t kMaxBlockNeurons = 32768;
-std::size_t thread_blocks(std::size_t n_local_neurons, int threads, std::size_t max_block_neurons = kMaxBlockNeurons);
+// no block has more than `max_block_neurons` neurons.
+std::size_t thread_blocks(std::size_t n_local_neurons, int threads, std::size_t max_block_neurons);
+
+// The most bytes a block's neurons take of one ring-buffer slot (all spike
+// channels). Delivery writes at random into the block's part of the arrival
+// step's slot while it brings in the part of the next step's (the engine's
+// prefetch is on up to this size): two parts about fit the core's L2 (512
+// KiB on the machine of docs/performance.md), and the writes stay in cache.
+// At N = 20,000 (2 channels: one block of 320 KB) the prefetch made the
+// simulate phase 0.87x as long; at N = 100,000, 5 blocks of 320 KB with it
+// took 0.84x as long as 4 of 400 KB without it (4 blocks took 0.5-0.7x as
+// long as 1). More blocks than that cost: each walks every spike.
+inline constexpr std::size_t kMaxBlockSlotBytes = 320 * 1024;
+// The most neurons in a block for `spike_channels` channels of 8 bytes.
+std::size_t block_neuron_limit(int spike_channels, std::size_t max_slot_bytes = kMaxBlockSlotBytes);
 
 // 4. Neuron groups for the simulated gids in [begin, end), split into
 //    n_blocks thread blocks of contiguous gids (partition() over the range;
@@ -139,6 +147,14 @@ std::size_t thread_blocks(std::size_t n_local_neurons, int threads, std::size_t 
 //    model by model.
 void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net, Gid begin, Gid end,
                           std::size_t n_blocks = 1, const std::vector<std::uint64_t>& incoming = {});
+// The same with the number of blocks chosen for the cache: thread_blocks()
+// with block_neuron_limit() of the local models' spike channels and
+// `max_slot_bytes`, or with `max_block_neurons` when it is > 0 (tests: many
+// blocks on few threads). Returns the number of blocks.
+std::size_t create_neuron_groups_in_thread_blocks(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net,
+                                                  Gid begin, Gid end, int threads, std::size_t max_block_neurons,
+                                                  const std::vector<std::uint64_t>& incoming,
+                                                  std::size_t max_slot_bytes = kMaxBlockSlotBytes);
 
 // 5. The synapses onto local neurons: only their rows are read when the
 //    files have indices/target_to_source, else the files are streamed in

@@ -485,6 +485,36 @@ TEST_F(RowsTest, ThreadBlocksSplitNeuronsAndRows) {
     EXPECT_EQ(many.connectivity.size(), c1.size());
 }
 
+// The number of blocks follows from the local models' spike channels: the
+// small circuit's iaf_psc_alpha and iaf_psc_delta have 2 and 1, so a slot
+// part of 32 bytes holds 2 neurons (32 / (2 x 8)) and 5 neurons need 3 blocks.
+TEST_F(RowsTest, ThreadBlocksSizedBySpikeChannels) {
+    const auto cfg = load(small_circuit_config());
+    const auto grid = grid_of(cfg);
+    auto blocks_for = [&](int threads, std::size_t max_block_neurons, std::size_t max_slot_bytes) {
+        Network net = pointsim::network::read_nodes(cfg);
+        const std::size_t n = pointsim::network::create_neuron_groups_in_thread_blocks(
+            cfg, grid, net, 0, net.n_gids(), threads, max_block_neurons, {}, max_slot_bytes);
+        EXPECT_EQ(net.n_blocks(), n);
+        EXPECT_EQ(net.n_neurons(), 5u);
+        return n;
+    };
+    EXPECT_EQ(blocks_for(1, 0, 32), 3u);
+    EXPECT_EQ(blocks_for(2, 0, 32), 4u);  // a multiple of the threads
+    EXPECT_EQ(blocks_for(1, 0, 80), 1u);  // 5 neurons x 2 channels x 8 bytes
+    EXPECT_EQ(blocks_for(1, 0, 79), 2u);
+    EXPECT_EQ(blocks_for(1, 4, 32), 2u);  // an explicit limit wins
+    EXPECT_EQ(blocks_for(1, 0, pointsim::network::kMaxBlockSlotBytes), 1u);
+    // The same groups as with the block count given.
+    Network sized = pointsim::network::read_nodes(cfg);
+    pointsim::network::create_neuron_groups_in_thread_blocks(cfg, grid, sized, 0, sized.n_gids(), 1, 0, {}, 32);
+    Network given = pointsim::network::read_nodes(cfg);
+    pointsim::network::create_neuron_groups(cfg, grid, given, 0, given.n_gids(), 3);
+    EXPECT_EQ(sized.gid_of_flat, given.gid_of_flat);
+    EXPECT_EQ(sized.block_flat_begin, given.block_flat_begin);
+    EXPECT_EQ(sized.block_group_begin, given.block_group_begin);
+}
+
 TEST_F(CircuitTest, NoEdgesGivesEmptyRows) {
     const Network net = build(base_config());
     EXPECT_EQ(net.connectivity.size(), 0u);
@@ -869,20 +899,29 @@ TEST_F(CircuitTest, NodeSetNumericOperatorsOnNodeTypesCsv) {
 }
 
 TEST(ThreadBlocksTest, OneBlockPerThreadUntilABlockWouldHoldTooManyNeurons) {
-    using pointsim::network::kMaxBlockNeurons;
     using pointsim::network::thread_blocks;
-    EXPECT_EQ(thread_blocks(20000, 1), 1u);   // the 20,000-neuron benchmark: one block
-    EXPECT_EQ(thread_blocks(20000, 2), 2u);
-    EXPECT_EQ(thread_blocks(kMaxBlockNeurons, 1), 1u);
-    EXPECT_EQ(thread_blocks(kMaxBlockNeurons + 1, 1), 2u);
-    EXPECT_EQ(thread_blocks(100000, 1), 4u);  // 25,000 each
-    EXPECT_EQ(thread_blocks(100000, 2), 4u);  // a multiple of the threads: 2 each
-    EXPECT_EQ(thread_blocks(100000, 3), 6u);
-    EXPECT_EQ(thread_blocks(230000, 1), 8u);  // the V1 benchmark
-    EXPECT_EQ(thread_blocks(0, 3), 3u);       // a rank without neurons still has its threads' blocks
-    EXPECT_EQ(thread_blocks(10, 4), 4u);
+    EXPECT_EQ(thread_blocks(20000, 1, 20480), 1u);  // the 20,000-neuron benchmark: one block
+    EXPECT_EQ(thread_blocks(20000, 2, 20480), 2u);
+    EXPECT_EQ(thread_blocks(20480, 1, 20480), 1u);
+    EXPECT_EQ(thread_blocks(20481, 1, 20480), 2u);
+    EXPECT_EQ(thread_blocks(100000, 1, 20480), 5u);  // 20,000 each
+    EXPECT_EQ(thread_blocks(100000, 2, 20480), 6u);  // a multiple of the threads: 3 each
+    EXPECT_EQ(thread_blocks(100000, 3, 20480), 6u);
+    EXPECT_EQ(thread_blocks(115000, 1, 10240), 12u);  // a V1 benchmark rank (4 channels)
+    EXPECT_EQ(thread_blocks(0, 3, 20480), 3u);        // a rank without neurons still has its threads' blocks
+    EXPECT_EQ(thread_blocks(10, 4, 20480), 4u);
     EXPECT_EQ(thread_blocks(400, 1, 37), 11u);
     EXPECT_EQ(thread_blocks(400, 1, 0), 400u);  // 0 counts as 1
+}
+
+TEST(ThreadBlocksTest, ABlocksPartOfASlotStaysWithinTheLimit) {
+    using pointsim::network::block_neuron_limit;
+    using pointsim::network::kMaxBlockSlotBytes;
+    EXPECT_EQ(block_neuron_limit(2), kMaxBlockSlotBytes / 16);  // 20,480: iaf_psc_alpha's two channels
+    EXPECT_EQ(block_neuron_limit(4), 10240u);                  // glif_psc with four receptor ports
+    EXPECT_EQ(block_neuron_limit(1, 800), 100u);
+    EXPECT_EQ(block_neuron_limit(0, 800), 100u);  // no channel counts as one
+    EXPECT_EQ(block_neuron_limit(3, 10), 1u);     // at least one neuron
 }
 
 }  // namespace
