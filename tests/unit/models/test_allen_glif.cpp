@@ -2,7 +2,9 @@
 // neuron_config files -> NEST glif_psc parameters as BMTK 1.0.8's
 // glif_utils.py converter_builtin computes them (semantics.md 3.2). Expected
 // values are the doubles Python computes with BMTK's expressions.
+#include <algorithm>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -275,6 +277,71 @@ TEST(AllenGlif, UnknownOrInconsistentModelsAreErrors) {
     Json c = glif5_config();
     c["asc_amp_array"] = Json::array({-1e-10});
     EXPECT_CONTAINS(model_error_of([&] { convert_allen_glif(c, "f.json"); }), "same length");
+}
+
+// glif_psc updates a group in vectorised phases over runs of neurons that
+// share a parameter set: neurons in one big group (runs of two sets with
+// different receptor ports, different inputs per neuron) must evolve
+// exactly as neurons in groups of their own, spikes and resets included.
+TEST(AllenGlif, NeuronsInABigGroupMatchSeparateGroupsBitForBit) {
+    const TimeGrid grid = TimeGrid::make(0.1, 300.0, "test");
+    Json glif3 = convert_allen_glif(variant("inf", "exp", "zero"), "lif_asc.json");
+    glif3["tau_syn"] = Json::array({2.0, 4.0});  // two ports where the GLIF5 has four
+    const std::vector<ParameterSet> sets{ParameterSet{convert_allen_glif(glif5_config(), "glif5.json"), "glif5"},
+                                         ParameterSet{glif3, "glif3"}};
+    // Runs: [0, 1300) GLIF5, [1300, 2100) GLIF3, [2100, 2500) GLIF5.
+    const std::size_t n = 2500;
+    std::vector<std::uint32_t> set_of_neuron(n, 0);
+    std::fill(set_of_neuron.begin() + 1300, set_of_neuron.begin() + 2100, 1u);
+    auto big = create_group("glif_psc", sets, set_of_neuron, grid);
+    ASSERT_EQ(big->spike_channels(), 4);
+    // The runs' edges, powers of two (where a loop's vector part ends), and a few inside.
+    const std::vector<std::size_t> checked{0, 1, 255, 256, 257, 700, 1023, 1024, 1025, 1299, 1300, 1301, 2099, 2100, 2304, 2499};
+    std::vector<std::unique_ptr<NeuronGroup>> alone;
+    for (std::size_t i : checked) alone.push_back(create_group("glif_psc", {sets[set_of_neuron[i]]}, {0}, grid));
+
+    // Inputs: a spike now and then into a port of the neuron's own (weights
+    // and times differ by neuron) and a current that makes most of them fire.
+    auto n_ports = [&](std::size_t i) { return set_of_neuron[i] == 0 ? 4u : 2u; };
+    auto spike = [&](std::size_t i, std::size_t port, Step k) {
+        return port == (i + static_cast<std::size_t>(k) / 97) % n_ports(i) && (static_cast<std::size_t>(k) + i) % 13 == 0
+                   ? 20.0 + static_cast<double>(i % 7) * 15.0
+                   : 0.0;
+    };
+    auto current = [](std::size_t i, Step k) { return k > 200 ? 80.0 + static_cast<double>(i % 50) * 4.0 : 0.0; };
+    std::vector<std::vector<double>> channels(4, std::vector<double>(n, 0.0));
+    std::vector<const double*> ptrs;
+    for (auto& c : channels) ptrs.push_back(c.data());
+    std::vector<double> currents(n, 0.0);
+    std::vector<std::uint32_t> fired;
+    std::size_t spikes_checked = 0;
+    for (Step k = 0; k < grid.n_steps; ++k) {
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t port = 0; port < 4; ++port) channels[port][i] = spike(i, port, k);
+            currents[i] = current(i, k);
+        }
+        fired.clear();
+        big->update(ptrs.data(), currents.data(), fired);
+        ASSERT_TRUE(std::is_sorted(fired.begin(), fired.end()));
+        for (std::size_t c = 0; c < checked.size(); ++c) {
+            const std::size_t i = checked[c];
+            double in[4];
+            const double* in_ptrs[4];
+            for (std::size_t port = 0; port < 4; ++port) {
+                in[port] = spike(i, port, k);
+                in_ptrs[port] = &in[port];
+            }
+            const double cur = current(i, k);
+            std::vector<std::uint32_t> fired_alone;
+            alone[c]->update(in_ptrs, &cur, fired_alone);
+            const bool fired_in_big = std::binary_search(fired.begin(), fired.end(), static_cast<std::uint32_t>(i));
+            ASSERT_EQ(fired_in_big, !fired_alone.empty()) << "neuron " << i << ", step " << k;
+            spikes_checked += fired_alone.size();
+            for (std::size_t r = 0; r < big->recordables().size(); ++r)
+                ASSERT_EQ(big->get(r, i), alone[c]->get(r, 0)) << "neuron " << i << ", step " << k << ", " << big->recordables()[r];
+        }
+    }
+    EXPECT_GT(spikes_checked, 10 * checked.size());  // the resets and after-spike currents were exercised
 }
 
 }  // namespace
