@@ -251,6 +251,7 @@ namespace {
 struct ResolvedNeurons {
     struct ModelSets {
         std::vector<models::ParameterSet> sets;
+        std::vector<Gid> last_gid;                        // per set: the last neuron that uses it
         std::map<std::string, std::uint32_t> set_of_key;  // type+file -> set index
     };
     std::map<std::string, ModelSets> models;  // (map: deterministic order)
@@ -301,15 +302,21 @@ ResolvedNeurons resolve_neurons(const config::SimulationConfig& cfg, const Netwo
             const auto m = resolved.models.try_emplace(model).first;
             auto& b = m->second;
             auto [it, inserted] = b.set_of_key.emplace(key, static_cast<std::uint32_t>(b.sets.size()));
-            if (inserted) b.sets.push_back(models::ParameterSet{params, source});
+            if (inserted) {
+                b.sets.push_back(models::ParameterSet{params, source});
+                b.last_gid.push_back(gid);
+            }
+            b.last_gid[it->second] = gid;
             resolved.neurons.push_back({gid, &m->first, it->second});
         }
     }
     return resolved;
 }
 
-// The neuron groups of `resolved`, split into n_blocks blocks of contiguous gids.
-void create_groups_in_blocks(const ResolvedNeurons& resolved, const TimeGrid& grid, Network& net, Gid begin, Gid end,
+// The neuron groups of `resolved`, split into n_blocks blocks of contiguous
+// gids. A set is moved into the last block that uses it (with per-node
+// dynamics_params in h5 every neuron has its own), copied into the others.
+void create_groups_in_blocks(ResolvedNeurons&& resolved, const TimeGrid& grid, Network& net, Gid begin, Gid end,
                              std::size_t n_blocks, const std::vector<std::uint64_t>& incoming) {
     net.local_begin = begin;
     net.local_end = end;
@@ -330,7 +337,12 @@ void create_groups_in_blocks(const ResolvedNeurons& resolved, const TimeGrid& gr
         for (; neuron != resolved.neurons.end() && neuron->gid < block_bounds[block + 1]; ++neuron) {
             auto& b = builds[*neuron->model];
             auto [it, inserted] = b.set_of_resolved.emplace(neuron->set, static_cast<std::uint32_t>(b.sets.size()));
-            if (inserted) b.sets.push_back(resolved.models.at(*neuron->model).sets[neuron->set]);
+            if (inserted) {
+                auto& m = resolved.models.at(*neuron->model);
+                auto& set = m.sets[neuron->set];
+                if (m.last_gid[neuron->set] < block_bounds[block + 1]) b.sets.push_back(std::move(set));
+                else b.sets.push_back(set);
+            }
             b.set_of_neuron.push_back(it->second);
             b.gids.push_back(neuron->gid);
         }
@@ -361,7 +373,7 @@ void create_neuron_groups(const config::SimulationConfig& cfg, const TimeGrid& g
 std::size_t create_neuron_groups_in_thread_blocks(const config::SimulationConfig& cfg, const TimeGrid& grid, Network& net,
                                                   Gid begin, Gid end, int threads, std::size_t max_block_neurons,
                                                   const std::vector<std::uint64_t>& incoming, std::size_t max_slot_bytes) {
-    const ResolvedNeurons resolved = resolve_neurons(cfg, net, begin, end);
+    ResolvedNeurons resolved = resolve_neurons(cfg, net, begin, end);
     if (max_block_neurons == 0) {
         // The ring buffer has as many channels as the local model with the
         // most: ask each model's group, made with all its sets and no neurons.
@@ -371,7 +383,7 @@ std::size_t create_neuron_groups_in_thread_blocks(const config::SimulationConfig
         max_block_neurons = block_neuron_limit(channels, max_slot_bytes);
     }
     const std::size_t n_blocks = thread_blocks(resolved.neurons.size(), threads, max_block_neurons);
-    create_groups_in_blocks(resolved, grid, net, begin, end, n_blocks, incoming);
+    create_groups_in_blocks(std::move(resolved), grid, net, begin, end, n_blocks, incoming);
     return n_blocks;
 }
 
