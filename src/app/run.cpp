@@ -226,13 +226,11 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     phase(comm, [&] {
         const network::Gid begin = bounds[static_cast<std::size_t>(comm.rank())];
         const network::Gid end = bounds[static_cast<std::size_t>(comm.rank()) + 1];
-        const auto n_local = static_cast<std::size_t>(std::count(net.simulated.begin() + static_cast<std::ptrdiff_t>(begin),
-                                                                 net.simulated.begin() + static_cast<std::ptrdiff_t>(end), true));
         const std::size_t blocks = network::create_neuron_groups_in_thread_blocks(cfg, grid, net, begin, end, threads,
                                                                                   options.max_block_neurons, incoming);
         if (blocks != static_cast<std::size_t>(threads))
             log->info("Thread blocks: {} per process (about {} neurons each, for the cache)", blocks,
-                      (n_local + blocks - 1) / blocks);
+                      (net.n_neurons() + blocks - 1) / blocks);
         network::read_edges(cfg, grid, net, threads);
         summary.edges_seconds = lap();
         for (const auto& p : net.populations)
