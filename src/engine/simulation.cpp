@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "common/huge_pages.hpp"
 #include "common/interrupt.hpp"
 #include "common/logging.hpp"
 
@@ -32,7 +33,7 @@ Simulation::Simulation(network::Network& net, inputs::SpikeInputs virtual_spikes
       n_channels_(1),
       n_slots_(net.connectivity.max_delay + 1) {
     for (const auto& g : net_.groups) n_channels_ = std::max(n_channels_, g->spike_channels());
-    ring_.assign(static_cast<std::size_t>(n_slots_) * static_cast<std::size_t>(n_channels_) * n_neurons_, 0.0);
+    assign_on_huge_pages(ring_, static_cast<std::size_t>(n_slots_) * static_cast<std::size_t>(n_channels_) * n_neurons_, 0.0);
     logging::get()->info("Input buffers: {} slots x {} channels x {} neurons ({:.1f} MB)", n_slots_, n_channels_,
                          n_neurons_, static_cast<double>(ring_.size()) * sizeof(double) / 1e6);
     group_of_flat_.resize(n_neurons_);

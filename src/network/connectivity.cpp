@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "common/error.hpp"
+#include "common/huge_pages.hpp"
 
 namespace pointsim::network {
 
@@ -41,13 +42,13 @@ ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local
     c_.target_shift = kind_bits;
     c_.target_mask = (std::uint64_t{1} << target_bits) - 1;
     c_.kind_mask = (std::uint64_t{1} << kind_bits) - 1;
-    counts_.assign(n_gids * n_blocks + 1, 0);
+    assign_on_huge_pages(counts_, n_gids * n_blocks + 1, std::uint64_t{0});  // becomes the row index
     c_.n_gids = n_gids;
 }
 
 void ConnectivityBuilder::allocate() {
     std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
-    words_.assign(counts_.back(), 0);
+    assign_on_huge_pages(words_, counts_.back(), std::uint64_t{0});
     next_.assign(counts_.begin(), counts_.end() - 1);
     staged_words_.reserve(kStaged);
     staged_rows_.reserve(kStaged);

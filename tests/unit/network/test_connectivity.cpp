@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
+#include "common/huge_pages.hpp"
 #include "network/connectivity.hpp"
 
 namespace pointsim::network {
@@ -92,6 +93,26 @@ std::vector<Synapse> target_sorted(std::size_t n_gids, std::uint32_t n_neurons, 
             out.push_back({source(rng), t, wi % 2, 0.5 + wi, delay(rng)});
         }
     return out;
+}
+
+// The synapse words, the row index and the ring buffer are allocated this
+// way: advice on fresh memory, then the values, whether the vector grows,
+// is reused with room to spare, or is too small for a huge page.
+TEST(HugePagesTest, AssignGivesTheValuesWhateverTheCapacity) {
+    std::vector<std::uint64_t> v{1, 2, 3};
+    const std::size_t big = (std::size_t{6} << 20) / sizeof(std::uint64_t) + 3;  // 6 MiB and a bit: unaligned
+    pointsim::assign_on_huge_pages(v, big, std::uint64_t{7});
+    ASSERT_EQ(v.size(), big);
+    EXPECT_EQ(std::count(v.begin(), v.end(), 7u), static_cast<std::ptrdiff_t>(big));
+    v[big / 2] = 8;
+    pointsim::assign_on_huge_pages(v, big / 3, std::uint64_t{0});  // fits: reused, every value reset
+    ASSERT_EQ(v.size(), big / 3);
+    EXPECT_EQ(std::count(v.begin(), v.end(), 0u), static_cast<std::ptrdiff_t>(big / 3));
+    std::vector<double> small;
+    pointsim::assign_on_huge_pages(small, 5, 0.5);
+    EXPECT_EQ(small, std::vector<double>(5, 0.5));
+    pointsim::advise_huge_pages(nullptr, big);  // advice only: nothing to check but that it returns
+    pointsim::advise_huge_pages(v.data(), 1);
 }
 
 TEST(ConnectivityBuilderTest, TargetSortedInputGivesSortedRows) {
