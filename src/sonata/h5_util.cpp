@@ -103,8 +103,50 @@ Dataset::Dataset(H5::DataSet ds, fs::path file, std::string path)
             const H5::IntType type = ds_.getIntType();
             signed_ = type.getSign() != H5T_SGN_NONE;
             size_ = type.getSize();
+            if (type.getOrder() == H5::PredType::NATIVE_INT32.getOrder()) {
+                if (size_ == 1) narrow_ = signed_ ? Narrow::i8 : Narrow::u8;
+                if (size_ == 2) narrow_ = signed_ ? Narrow::i16 : Narrow::u16;
+                if (size_ == 4) narrow_ = signed_ ? Narrow::i32 : Narrow::u32;
+            }
+        } else if (class_ == H5T_FLOAT) {
+            // Only IEEE binary32 in native order: HDF5 compares every field.
+            if (ds_.getFloatType() == H5::PredType::NATIVE_FLOAT) narrow_ = Narrow::f32;
         }
     });
+}
+
+namespace {
+
+// out[i] = Wide(narrow[i]) for i from count - 1 down to 0, where `narrow`
+// is the front of `out`: element i's bytes lie at or before out[i]'s, so
+// going backwards never overwrites an element not yet widened.
+template <class NarrowT, class Wide>
+void widen_in_place(Wide* out, std::size_t count) {
+    static_assert(sizeof(NarrowT) < sizeof(Wide));
+    const auto* bytes = reinterpret_cast<const unsigned char*>(out);
+    for (std::size_t i = count; i-- > 0;) {
+        NarrowT v;
+        std::memcpy(&v, bytes + i * sizeof(NarrowT), sizeof v);
+        out[i] = static_cast<Wide>(v);
+    }
+}
+
+}  // namespace
+
+template <class Wide>
+bool Dataset::read_widened(std::size_t begin, std::size_t count, Wide* out) const {
+    static_assert(sizeof(Wide) == 8);
+    switch (narrow_) {
+        case Narrow::none: return false;
+        case Narrow::u8: read_raw(out, H5::PredType::NATIVE_UINT8, begin, count); widen_in_place<std::uint8_t>(out, count); break;
+        case Narrow::i8: read_raw(out, H5::PredType::NATIVE_INT8, begin, count); widen_in_place<std::int8_t>(out, count); break;
+        case Narrow::u16: read_raw(out, H5::PredType::NATIVE_UINT16, begin, count); widen_in_place<std::uint16_t>(out, count); break;
+        case Narrow::i16: read_raw(out, H5::PredType::NATIVE_INT16, begin, count); widen_in_place<std::int16_t>(out, count); break;
+        case Narrow::u32: read_raw(out, H5::PredType::NATIVE_UINT32, begin, count); widen_in_place<std::uint32_t>(out, count); break;
+        case Narrow::i32: read_raw(out, H5::PredType::NATIVE_INT32, begin, count); widen_in_place<std::int32_t>(out, count); break;
+        case Narrow::f32: read_raw(out, H5::PredType::NATIVE_FLOAT, begin, count); widen_in_place<float>(out, count); break;
+    }
+    return true;
 }
 
 void Dataset::require_1d() const {
@@ -151,12 +193,13 @@ void Dataset::read_uint64(std::size_t begin, std::size_t count, std::vector<std:
     out.resize(count);
     if (out.empty()) return;
     if (!signed_) {
-        read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
+        if (!read_widened(begin, count, out.data())) read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
         return;
     }
     // Signed source: HDF5 would clip negatives to 0 silently, so read
     // signed (the same 8 bytes) and reject negatives ourselves.
-    read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
+    auto* as_signed = reinterpret_cast<std::int64_t*>(out.data());
+    if (!read_widened(begin, count, as_signed)) read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
     for (std::size_t i = 0; i < count; ++i) {
         const auto value = static_cast<std::int64_t>(out[i]);
         if (value < 0) fail("row " + std::to_string(begin + i) + ": negative value " + std::to_string(value));
@@ -180,7 +223,7 @@ void Dataset::read_int64(std::size_t begin, std::size_t count, std::vector<std::
     out.resize(count);
     if (out.empty()) return;
     if (signed_ || size_ < 8) {
-        read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
+        if (!read_widened(begin, count, out.data())) read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
         return;
     }
     // uint64 source: values above INT64_MAX would be clipped silently, so
@@ -210,7 +253,7 @@ void Dataset::read_double(std::size_t begin, std::size_t count, std::vector<doub
     out.resize(count);
     if (out.empty()) return;
     if (class_ != H5T_ENUM) {
-        read_raw(out.data(), H5::PredType::NATIVE_DOUBLE, begin, count);
+        if (!read_widened(begin, count, out.data())) read_raw(out.data(), H5::PredType::NATIVE_DOUBLE, begin, count);
         return;
     }
     // h5py stores bool as an int8 enum, which HDF5 will not convert to a

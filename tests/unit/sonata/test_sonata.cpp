@@ -18,6 +18,7 @@
 
 #include "common/error.hpp"
 #include "nwb_files.hpp"
+#include "sonata/h5_util.hpp"
 #include "sonata/sonata.hpp"
 
 namespace fs = std::filesystem;
@@ -54,6 +55,9 @@ template <> const H5::PredType& native<std::int64_t>() { return H5::PredType::NA
 template <> const H5::PredType& native<std::uint32_t>() { return H5::PredType::NATIVE_UINT32; }
 template <> const H5::PredType& native<std::int32_t>() { return H5::PredType::NATIVE_INT32; }
 template <> const H5::PredType& native<std::uint16_t>() { return H5::PredType::NATIVE_UINT16; }
+template <> const H5::PredType& native<std::int16_t>() { return H5::PredType::NATIVE_INT16; }
+template <> const H5::PredType& native<std::uint8_t>() { return H5::PredType::NATIVE_UINT8; }
+template <> const H5::PredType& native<std::int8_t>() { return H5::PredType::NATIVE_INT8; }
 template <> const H5::PredType& native<double>() { return H5::PredType::NATIVE_DOUBLE; }
 template <> const H5::PredType& native<float>() { return H5::PredType::NATIVE_FLOAT; }
 
@@ -399,6 +403,70 @@ TEST_F(Fixture, IntegerWidthsAreConverted) {
     EXPECT_EQ(edges[0].target_ids, (std::vector<std::uint64_t>{9, 5}));
     EXPECT_EQ(edges[0].edge_type_ids, (std::vector<std::int64_t>{-3, 4000000000}));
     EXPECT_EQ(edges[0].groups.at(0).attributes.at("nsyns").numbers, (std::vector<double>{3, 4}));
+}
+
+// Datasets of 1, 2 or 4 bytes (and float32) in the machine's byte order are
+// read as stored and widened by pointsim; others are converted by HDF5. Both
+// give the same values, at the ends of each type's range, for a range that
+// starts inside the dataset.
+TEST_F(Fixture, NarrowTypesAreWidenedExactly) {
+    const fs::path file = path("narrow.h5");
+    const std::vector<std::int64_t> i8{7, -128, 127, -1, 0};
+    const std::vector<std::int64_t> u8{7, 0, 255, 1, 128};
+    const std::vector<std::int64_t> i16{7, -32768, 32767, -1, 0};
+    const std::vector<std::int64_t> u16{7, 0, 65535, 1, 32768};
+    const std::vector<std::int64_t> i32{7, -2147483648LL, 2147483647LL, -1, 0};
+    const std::vector<std::int64_t> u32{7, 0, 4294967295LL, 1, 2147483648LL};
+    const std::vector<float> f32{7.0f, -1.5f, 3.4028235e38f, 1e-45f, 0.1f};
+    auto as = [](const std::vector<std::int64_t>& v, auto zero) {
+        return std::vector<decltype(zero)>(v.begin(), v.end());
+    };
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group g = mkgroup(f, "/d");
+        for (const char* order : {"le", "be"}) {
+            const bool le = std::string(order) == "le";
+            const std::string o = std::string("_") + order;
+            write(g, "i8" + o, as(i8, std::int8_t{}), le ? H5::PredType::STD_I8LE : H5::PredType::STD_I8BE);
+            write(g, "u8" + o, as(u8, std::uint8_t{}), le ? H5::PredType::STD_U8LE : H5::PredType::STD_U8BE);
+            write(g, "i16" + o, as(i16, std::int16_t{}), le ? H5::PredType::STD_I16LE : H5::PredType::STD_I16BE);
+            write(g, "u16" + o, as(u16, std::uint16_t{}), le ? H5::PredType::STD_U16LE : H5::PredType::STD_U16BE);
+            write(g, "i32" + o, as(i32, std::int32_t{}), le ? H5::PredType::STD_I32LE : H5::PredType::STD_I32BE);
+            write(g, "u32" + o, as(u32, std::uint32_t{}), le ? H5::PredType::STD_U32LE : H5::PredType::STD_U32BE);
+            write(g, "f32" + o, f32, le ? H5::PredType::IEEE_F32LE : H5::PredType::IEEE_F32BE);
+        }
+    }
+    const auto root = h5::open_file(file);
+    const auto g = root.group("d");
+    ASSERT_TRUE(g);
+    const std::pair<const char*, const std::vector<std::int64_t>*> integers[] = {
+        {"i8", &i8}, {"u8", &u8}, {"i16", &i16}, {"u16", &u16}, {"i32", &i32}, {"u32", &u32}};
+    for (const char* order : {"_le", "_be"}) {
+        for (const auto& [name, values] : integers) {
+            SCOPED_TRACE(std::string(name) + order);
+            const auto ds = g->require_dataset(std::string(name) + order);
+            std::vector<std::int64_t> i64(9, 99);  // a reused buffer: longer than the read, not zero
+            ds.read_int64(1, 4, i64);
+            EXPECT_EQ(i64, std::vector<std::int64_t>(values->begin() + 1, values->end()));
+            std::vector<double> d;
+            ds.read_double(1, 4, d);
+            EXPECT_EQ(d, std::vector<double>(values->begin() + 1, values->end()));
+            EXPECT_EQ(ds.read_int64(), *values);
+            const bool has_negative = std::any_of(values->begin(), values->end(), [](std::int64_t v) { return v < 0; });
+            if (has_negative) {
+                const std::string msg = input_error_of([&] { ds.read_uint64(); });
+                EXPECT_CONTAINS(msg, "row 1: negative value " + std::to_string((*values)[1]));
+            } else {
+                std::vector<std::uint64_t> u(2, 99);
+                ds.read_uint64(2, 3, u);
+                EXPECT_EQ(u, std::vector<std::uint64_t>(values->begin() + 2, values->end()));
+            }
+        }
+        SCOPED_TRACE(std::string("f32") + order);
+        std::vector<double> d;
+        g->require_dataset(std::string("f32") + order).read_double(1, 4, d);
+        EXPECT_EQ(d, std::vector<double>(f32.begin() + 1, f32.end()));
+    }
 }
 
 TEST_F(Fixture, NoNodeIdDatasetUsesRowIndex) {
