@@ -58,6 +58,8 @@ public:
     virtual int channel(double weight, int receptor) const = 0;
     // The same for one neuron, for models whose neurons differ in their
     // number of receptor ports (glif_psc's tau_syn per parameter set).
+    // Both may depend on the weight only through whether it is negative,
+    // zero or positive: the edge reader keeps the answer per target by that.
     virtual int channel_for(double weight, int receptor, std::size_t /*neuron*/) const {
         return channel(weight, receptor);
     }

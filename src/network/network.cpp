@@ -575,9 +575,16 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     // Rows of one target come together in files sorted by target.
     std::uint64_t last_target_id = 0;
     const NeuronLocation* last_loc = nullptr;
+    // The target's channel for the last receptor and sign of the weight
+    // (models choose by nothing else: NeuronGroup::channel_for), kept while
+    // the target stays: a virtual call per target and type, not per edge.
+    struct ChannelOf {
+        int receptor = 0, sign = 0, channel = -1;  // channel -1: none yet for this target
+    } last_channel;
     for (std::size_t i = from; i < to; ++i) {
         const std::size_t e = block.first_row + i;
         if (!last_loc || block.target_ids[i] != last_target_id) {
+            last_channel.channel = -1;
             const auto t = tgt.rows.row_of(block.target_ids[i]);
             if (!t)
                 throw input_error(where + "/target_node_id[" + std::to_string(e) + "] = " +
@@ -640,7 +647,11 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             throw input_error(where + row_label() + ": delay " + number_text(delay_ms) + " ms is " + std::to_string(d) +
                               " steps of dt = " + number_text(grid.dt_ms) + " ms, longer than pointsim supports (" +
                               std::to_string((Step{1} << Connectivity::kDelayBits) - 1) + " steps)");
-        const int channel = net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index);
+        const int sign = (weight > 0) - (weight < 0);
+        if (last_channel.channel < 0 || last_channel.receptor != type.receptor || last_channel.sign != sign)
+            last_channel = {type.receptor, sign,
+                            net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index)};
+        const int channel = last_channel.channel;
         if (type.plastic) {
             const auto kind = static_cast<SynapseKind>(type.plastic->index());
             PlasticSetup setup = *type.plastic;

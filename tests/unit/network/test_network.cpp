@@ -347,9 +347,11 @@ TEST_F(CircuitTest, DelayBelowDtIsAnErrorNamingValueAndDt) {
 // ================================================================ channels and receptors
 
 TEST_F(CircuitTest, ChannelBySignForAlphaAndAlwaysZeroForDelta) {
-    // Targets: node 1 alpha, node 3 delta.
+    // Targets: node 1 alpha, node 3 delta. The sign changes within a target
+    // and type, and the last weight onto node 1 has the sign of the first onto
+    // node 3 (a channel kept per target must not outlive it).
     EdgePop pop{"e", "cortex", "cortex", {0, 0, 0, 0, 0}, {1, 1, 1, 3, 3}, {1, 1, 1, 1, 1},
-                {{"syn_weight", {2.0, -2.0, 0.0, -2.0, 2.0}}}};
+                {{"syn_weight", {2.0, 0.0, -2.0, -2.0, 2.0}}}};
     const Network net = build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n", pop);
     const auto s = synapses_of(net, 0);
     ASSERT_EQ(s.size(), 5u);
