@@ -27,6 +27,7 @@ ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local
                                          std::vector<std::uint32_t> block_flat_begin)
     : block_flat_begin_(std::move(block_flat_begin)),
       n_gids_(n_gids),
+      staged_limit_(staged_limit(n_gids)),
       min_delay_(std::numeric_limits<Step>::max()) {
     if (block_flat_begin_.size() < 2) block_flat_begin_ = {0, static_cast<std::uint32_t>(n_local_neurons)};
     const std::size_t n_blocks = block_flat_begin_.size() - 1;
@@ -50,9 +51,19 @@ void ConnectivityBuilder::allocate() {
     std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
     assign_on_huge_pages(words_, counts_.back(), std::uint64_t{0});
     next_.assign(counts_.begin(), counts_.end() - 1);
-    staged_words_.reserve(kStaged);
-    staged_rows_.reserve(kStaged);
+    staged_words_.reserve(staged_limit_);
+    staged_rows_.reserve(staged_limit_);
     allocated_ = true;
+}
+
+std::size_t ConnectivityBuilder::staged_limit(std::size_t n_gids) {
+    // Measured (docs/performance.md): at N = 100,000, 2^20 then 2^21 against
+    // 2^18 cut the load by a fifth and then an eighth; at N = 20,000 a
+    // larger stage gained nothing.
+    constexpr std::size_t lo = std::size_t{1} << 18, hi = std::size_t{1} << 21;
+    std::size_t limit = lo;
+    while (limit < hi && limit < 16 * n_gids) limit *= 2;
+    return limit;
 }
 
 // Writes the staged words into their rows: a stable counting sort of the

@@ -94,13 +94,19 @@ public:
         if (!allocated_) fail_not_allocated("ConnectivityBuilder::add");
         staged_words_.push_back(word(kind_cache_, target, channel, weight, delay));
         staged_rows_.push_back(static_cast<std::uint32_t>(row_of(source, target)));
-        if (staged_words_.size() == kStaged) flush_staged();
+        if (staged_words_.size() == staged_limit_) flush_staged();
         ++n_added_;
         min_delay_ = std::min(min_delay_, delay);
         max_delay_ = std::max(max_delay_, delay);
     }
     std::size_t size() const { return n_added_; }
     Connectivity finish();
+    // Synapses add() stages per flush: about 16 per source gid, so that a
+    // flush writes each row a run of words rather than one or two (a chunk
+    // of a file sorted by target has sources of every kind); at least 2^18
+    // (3 MB, which stays in cache while grouped), at most 2^21 (24 MB with
+    // the grouping buffer).
+    static std::size_t staged_limit(std::size_t n_gids);
 
     // Pass 1 on several threads: each thread count()s into its own Counter
     // (counting commutes: the order does not matter), then add_counts().
@@ -168,8 +174,6 @@ private:
         const std::uint32_t mixed = (row >> 6) * 0x9E3779B9u;
         return static_cast<std::size_t>((mixed * std::uint64_t{parts}) >> 32);
     }
-    // Synapses staged per flush: 3 MB, which stays in cache while grouped.
-    static constexpr std::size_t kStaged = std::size_t{1} << 18;
 
     // The packed word of a synapse, its kind looked up through `cache`
     // (thread-safe: a new kind is added under a lock). Inline: once per edge.
@@ -199,6 +203,7 @@ private:
     std::vector<std::uint32_t> touched_;       // flush_staged(): rows of the stage, first appearance order
     std::vector<std::uint32_t> block_flat_begin_;
     std::size_t n_gids_;
+    std::size_t staged_limit_;
     std::size_t n_added_ = 0;
     bool allocated_ = false;
     int threads_ = 1;  // one per thread block: they sort in finish()

@@ -153,8 +153,18 @@ TEST(ConnectivityBuilderTest, RowsCountedLargerThanFilledAreClosedUp) {
 }
 
 TEST(ConnectivityBuilderTest, MoreThanOneStageOfSynapses) {
-    // More synapses than one staging buffer holds (256 K): rows are filled in several flushes.
+    // More synapses than one staging buffer holds (256 K with 1,000 gids):
+    // rows are filled in several flushes.
+    ASSERT_EQ(ConnectivityBuilder::staged_limit(1000), std::size_t{1} << 18);
     build_and_check(target_sorted(1000, 600, 500, 20, 5, 10), 1000, 600, 2);
+}
+
+TEST(ConnectivityBuilderTest, StageGrowsWithTheGidsWithinItsBounds) {
+    EXPECT_EQ(ConnectivityBuilder::staged_limit(0), std::size_t{1} << 18);
+    EXPECT_EQ(ConnectivityBuilder::staged_limit(16384), std::size_t{1} << 18);  // 16 per gid exactly
+    EXPECT_EQ(ConnectivityBuilder::staged_limit(16385), std::size_t{1} << 19);
+    EXPECT_EQ(ConnectivityBuilder::staged_limit(100000), std::size_t{1} << 21);
+    EXPECT_EQ(ConnectivityBuilder::staged_limit(250000), std::size_t{1} << 21);  // capped
 }
 
 // Builds with count() and add(), or on `n_stages` threads: pass 1 with a
