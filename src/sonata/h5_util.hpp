@@ -83,7 +83,8 @@ private:
     void read_raw(void* buf, const H5::DataType& mem, std::size_t begin, std::size_t count) const;
     // Reads rows [begin, begin + count) of a narrower stored type (see
     // Narrow) as they are stored into the front of `out`, then widens them
-    // in place: HDF5 reads without a conversion buffer (one copy, not three).
+    // in place: HDF5 then reads straight into `out`, instead of into its
+    // conversion buffer, converting there and copying out.
     // False, having read nothing, if the stored type is not one of them.
     template <class Wide>
     bool read_widened(std::size_t begin, std::size_t count, Wide* out) const;
