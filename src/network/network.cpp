@@ -581,6 +581,20 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
     struct ChannelOf {
         int receptor = 0, sign = 0, channel = -1;  // channel -1: none yet for this target
     } last_channel;
+    // A column given on every row or on none of [from, to) (the usual case:
+    // one group, or none of the column): the run loop below then needs no
+    // per-row test of where a value comes from.
+    enum class Given { all, none, mixed };
+    auto given_in = [from, to](const std::vector<std::uint8_t>& has) {
+        if (from == to) return Given::none;
+        const auto first = has.begin() + static_cast<std::ptrdiff_t>(from);
+        const auto last = has.begin() + static_cast<std::ptrdiff_t>(to);
+        if (std::find(first, last, std::uint8_t{0}) == last) return Given::all;
+        if (std::find(first, last, std::uint8_t{1}) == last) return Given::none;
+        return Given::mixed;
+    };
+    const Given w_given = given_in(w_has), n_given = given_in(n_has), d_given = given_in(d_has);
+    const bool runs_possible = w_given != Given::mixed && n_given != Given::mixed && d_given != Given::mixed;
     for (std::size_t i = from; i < to; ++i) {
         const std::size_t e = block.first_row + i;
         if (!last_loc || block.target_ids[i] != last_target_id) {
@@ -682,6 +696,31 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             continue;
         }
         out.add(src.gid_of_row(*s), loc.flat, channel, weight, d);
+        if (!runs_possible) continue;
+        // The rest of this row's run of (target, edge type), without what is
+        // the same for all of it: the target's location and channel, the edge
+        // type, where each value comes from. The checks that stay are the
+        // ones above; a row that fails one, or changes the channel, ends the
+        // run and goes through the loop above, which names it.
+        const double run_syn_weight = *syn_weight, run_nsyns = nsyns;
+        const bool w_column = w_given == Given::all, n_column = n_given == Given::all, d_column = d_given == Given::all;
+        constexpr double kDelayLimit = static_cast<double>(Step{1} << Connectivity::kDelayBits);
+        std::size_t j = i + 1;
+        for (; j < to && block.target_ids[j] == last_target_id && block.edge_type_ids[j] == type_id; ++j) {
+            const auto s_j = src.rows.row_of(block.source_ids[j]);
+            if (!s_j) break;
+            const double w_j = (w_column ? w_h5[j] : run_syn_weight) * (n_column ? n_h5[j] : run_nsyns);
+            if (!std::isfinite(w_j) || ((w_j > 0) - (w_j < 0)) != sign) break;
+            Step d_j = d;
+            if (d_column) {
+                // delay_to_steps for x >= 1, where truncation is the floor; NaN fails the test.
+                const double x = d_h5[j] * steps_per_ms + 0.5;
+                if (!(x >= 1.0 && x < kDelayLimit)) break;
+                d_j = static_cast<Step>(x);
+            }
+            out.add(src.gid_of_row(*s_j), loc.flat, channel, w_j, d_j);
+        }
+        i = j - 1;
     }
 }
 

@@ -4,6 +4,8 @@
 // directory and on the real examples.
 #include <algorithm>
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -342,6 +344,52 @@ TEST_F(CircuitTest, DelayBelowDtIsAnErrorNamingValueAndDt) {
         [&] { build_edges(std::string(kStatic) + "1 static_synapse 1.0 1 0.01\n", one_edge()); }, ErrorKind::Input);
     EXPECT_CONTAINS(csv_msg, "0.01");
     EXPECT_CONTAINS(csv_msg, "dt = 0.1");
+}
+
+// Rows of one target and edge type come in runs in files sorted by target;
+// the edge reader takes such a run in a tighter loop. Values that change
+// within the run must still be read row by row, and a bad row inside it
+// must be named as it would be alone.
+TEST_F(CircuitTest, ValuesThatChangeWithinARunOfOneTargetAndTypeAreReadPerRow) {
+    EdgePop pop{"e", "cortex", "cortex", {0, 1, 2, 4}, {1, 1, 1, 1}, {1, 1, 1, 1},
+                {{"delay", {0.37, 0.33, 0.05, 1.0}}, {"nsyns", {1, 2, 3, 4}}}};
+    const Network net = build_edges(std::string(kStatic) + "1 static_synapse 1.5 1 2.0\n", pop);
+    ASSERT_EQ(net.connectivity.size(), 4u);
+    const std::vector<std::pair<std::uint32_t, double>> expected{{4, 1.5}, {3, 3.0}, {1, 4.5}, {10, 6.0}};
+    const std::vector<Gid> sources{0, 1, 2, 4};
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+        const auto s = synapses_of(net, sources[k]);
+        ASSERT_EQ(s.size(), 1u) << "source " << sources[k];
+        EXPECT_EQ(s[0].target, flat_of(net, 1));
+        EXPECT_EQ(s[0].delay, expected[k].first) << "source " << sources[k];
+        EXPECT_DOUBLE_EQ(s[0].weight, expected[k].second) << "source " << sources[k];
+    }
+}
+
+TEST_F(CircuitTest, BadRowInsideARunOfOneTargetAndTypeIsNamed) {
+    const std::string types = std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n";
+    auto run_with = [](std::map<std::string, std::vector<double>> numbers, std::vector<std::uint64_t> sources = {0, 1, 2, 4}) {
+        return EdgePop{"e", "cortex", "cortex", std::move(sources), {1, 1, 1, 1}, {1, 1, 1, 1}, std::move(numbers)};
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    struct Bad {
+        EdgePop pop;
+        std::vector<std::string> mentions;
+    };
+    const std::vector<Bad> cases{
+        {run_with({{"delay", {1.0, 1.0, 0.04, 1.0}}}), {"e_edges.h5", "[2]", "delay 0.04 ms", "dt = 0.1"}},
+        {run_with({{"delay", {1.0, 1.0, 1.0, nan}}}), {"[3]", "delay is nan"}},
+        {run_with({{"delay", {1.0, inf, 1.0, 1.0}}}), {"[1]", "delay is inf"}},
+        {run_with({{"delay", {1.0, 1.0, 1.0, 2e5}}}), {"[3]", "delay 200000 ms", "1048575 steps"}},
+        {run_with({{"nsyns", {1, 1, nan, 1}}}), {"[2]", "synaptic weight is nan"}},
+        {run_with({{"syn_weight", {1.0, inf, 1.0, 1.0}}}), {"[1]", "synaptic weight is inf"}},
+        {run_with({}, {0, 1, 9, 2}), {"/edges/e/source_node_id[2] = 9"}},
+    };
+    for (const auto& bad : cases) {
+        const std::string msg = error_of([&] { build_edges(types, bad.pop); }, ErrorKind::Input);
+        for (const auto& m : bad.mentions) EXPECT_CONTAINS(msg, m);
+    }
 }
 
 // ================================================================ channels and receptors
