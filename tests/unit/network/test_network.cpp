@@ -392,6 +392,43 @@ TEST_F(CircuitTest, BadRowInsideARunOfOneTargetAndTypeIsNamed) {
     }
 }
 
+// Each row's h5 value comes from its edge_group_id's group at its
+// edge_group_index, whatever the order: the reader takes a fast path only
+// when a chunk is one group read in row order.
+TEST_F(CircuitTest, EdgeGroupValuesFollowGroupIdAndIndex) {
+    const std::string types = std::string(kStatic) + "1 static_synapse 100.0 1 2.0\n";
+    auto weights_with = [&](const std::vector<std::uint32_t>& group_ids, const std::vector<std::uint64_t>& indices,
+                            const std::vector<std::vector<double>>& group_weights) {
+        text_file("e_edge_types.csv", types);
+        write_edges_h5(path("e_edges.h5"), {EdgePop{"e", "cortex", "cortex", {0, 1, 2, 4}, {1, 1, 1, 1}, {1, 1, 1, 1}, {}}});
+        {
+            H5::H5File f(path("e_edges.h5").string(), H5F_ACC_RDWR);
+            H5::Group e = f.openGroup("/edges/e");
+            e.unlink("edge_group_id");
+            e.unlink("edge_group_index");
+            write_dataset(e, "edge_group_id", group_ids);
+            write_dataset(e, "edge_group_index", indices);
+            for (std::size_t g = 0; g < group_weights.size(); ++g) {
+                H5::Group group = g == 0 ? e.openGroup("0") : e.createGroup(std::to_string(g));
+                write_dataset(group, "syn_weight", group_weights[g]);
+            }
+        }
+        const Network net = build(base_config({"cortex", "lgn"}, {{"e_edges.h5", "e_edge_types.csv"}}));
+        std::vector<double> w;
+        for (const Gid source : {0, 1, 2, 4}) {
+            const auto syn = synapses_of(net, source);
+            w.push_back(syn.size() == 1 ? syn[0].weight : -1.0);
+        }
+        return w;
+    };
+    // Two groups, rows interleaved and out of index order.
+    EXPECT_EQ(weights_with({1, 0, 1, 0}, {1, 1, 0, 0}, {{10, 30}, {20, 40}}), (std::vector<double>{40, 30, 20, 10}));
+    // One group in row order, from its third row on.
+    EXPECT_EQ(weights_with({0, 0, 0, 0}, {2, 3, 4, 5}, {{1, 2, 3, 4, 5, 6}}), (std::vector<double>{3, 4, 5, 6}));
+    // One group, rows in reverse order.
+    EXPECT_EQ(weights_with({0, 0, 0, 0}, {3, 2, 1, 0}, {{1, 2, 3, 4}}), (std::vector<double>{4, 3, 2, 1}));
+}
+
 // ================================================================ channels and receptors
 
 TEST_F(CircuitTest, ChannelBySignForAlphaAndAlwaysZeroForDelta) {
