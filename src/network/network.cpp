@@ -594,6 +594,8 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         return Given::mixed;
     };
     const Given w_given = given_in(w_has), n_given = given_in(n_has), d_given = given_in(d_has);
+    // Models choose a channel by the weight's sign: negative, zero or positive.
+    auto sign_of = [](double weight) { return (weight > 0) - (weight < 0); };
     const bool runs_possible = w_given != Given::mixed && n_given != Given::mixed && d_given != Given::mixed;
     for (std::size_t i = from; i < to; ++i) {
         const std::size_t e = block.first_row + i;
@@ -661,7 +663,7 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
             throw input_error(where + row_label() + ": delay " + number_text(delay_ms) + " ms is " + std::to_string(d) +
                               " steps of dt = " + number_text(grid.dt_ms) + " ms, longer than pointsim supports (" +
                               std::to_string((Step{1} << Connectivity::kDelayBits) - 1) + " steps)");
-        const int sign = (weight > 0) - (weight < 0);
+        const int sign = sign_of(weight);
         if (last_channel.channel < 0 || last_channel.receptor != type.receptor || last_channel.sign != sign)
             last_channel = {type.receptor, sign,
                             net.groups[static_cast<std::size_t>(loc.group)]->channel_for(weight, type.receptor, loc.index)};
@@ -704,19 +706,17 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         // run and goes through the loop above, which names it.
         const double run_syn_weight = *syn_weight, run_nsyns = nsyns;
         const bool w_column = w_given == Given::all, n_column = n_given == Given::all, d_column = d_given == Given::all;
-        constexpr double kDelayLimit = static_cast<double>(Step{1} << Connectivity::kDelayBits);
         std::size_t j = i + 1;
         for (; j < to && block.target_ids[j] == last_target_id && block.edge_type_ids[j] == type_id; ++j) {
             const auto s_j = src.rows.row_of(block.source_ids[j]);
             if (!s_j) break;
             const double w_j = (w_column ? w_h5[j] : run_syn_weight) * (n_column ? n_h5[j] : run_nsyns);
-            if (!std::isfinite(w_j) || ((w_j > 0) - (w_j < 0)) != sign) break;
+            if (!std::isfinite(w_j) || sign_of(w_j) != sign) break;
             Step d_j = d;
             if (d_column) {
-                // delay_to_steps for x >= 1, where truncation is the floor; NaN fails the test.
-                const double x = d_h5[j] * steps_per_ms + 0.5;
-                if (!(x >= 1.0 && x < kDelayLimit)) break;
-                d_j = static_cast<Step>(x);
+                if (!std::isfinite(d_h5[j])) break;
+                d_j = TimeGrid::delay_to_steps(d_h5[j], steps_per_ms);
+                if (d_j < 1 || d_j >= (Step{1} << Connectivity::kDelayBits)) break;
             }
             out.add(src.gid_of_row(*s_j), loc.flat, channel, w_j, d_j);
         }
