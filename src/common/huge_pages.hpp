@@ -6,6 +6,10 @@
 // outgrow its reach (about 8 MB); 2 MiB pages cover them. Debian's default
 // THP mode is "madvise": only ranges that ask get huge pages.
 #include <cstddef>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace pointsim {
@@ -26,6 +30,49 @@ void assign_on_huge_pages(std::vector<T>& v, std::size_t n, const T& value) {
         advise_huge_pages(v.data(), n * sizeof(T));
     }
     v.assign(n, value);
+}
+
+// std::allocator, except that construction without a value default-
+// initialises: vector::resize(n) of a trivial T then writes nothing, and a
+// new page is first touched (and zeroed by the kernel) by whichever thread
+// first writes into it, not by one thread's fill of the whole array. For
+// arrays whose every element is written before it is read.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+    using value_type = T;
+    template <class U>
+    struct rebind {
+        using other = DefaultInitAllocator<U>;
+    };
+    DefaultInitAllocator() = default;
+    template <class U>
+    DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
+template <class T>
+using UnfilledVector = std::vector<T, DefaultInitAllocator<T>>;
+
+// v.resize(n) with the new elements left unwritten (their values are
+// indeterminate until written), the new memory advised as in assign_on_huge_pages.
+template <class T>
+void resize_unfilled_on_huge_pages(UnfilledVector<T>& v, std::size_t n) {
+    static_assert(std::is_trivially_default_constructible_v<T>);
+    if (v.capacity() < n) {
+        UnfilledVector<T> bigger;
+        bigger.reserve(n);
+        advise_huge_pages(bigger.data(), n * sizeof(T));
+        bigger.insert(bigger.end(), v.begin(), v.end());
+        v.swap(bigger);
+    }
+    v.resize(n);
 }
 
 }  // namespace pointsim

@@ -49,7 +49,9 @@ ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local
 
 void ConnectivityBuilder::allocate() {
     std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
-    assign_on_huge_pages(words_, counts_.back(), std::uint64_t{0});
+    // Unfilled: each page is first touched where pass 2 writes it, on the
+    // threads that add the stages' parts, rather than by one zero-fill here.
+    resize_unfilled_on_huge_pages(words_, counts_.back());
     next_.assign(counts_.begin(), counts_.end() - 1);
     staged_words_.reserve(staged_limit_);
     staged_rows_.reserve(staged_limit_);

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/huge_pages.hpp"
 #include "common/time.hpp"
 
 namespace pointsim::network {
@@ -26,7 +27,7 @@ struct Connectivity {
 
     std::vector<std::uint64_t> row_begin;  // size n_blocks x n_gids + 1: row (block, gid) is block x n_gids + gid
     std::size_t n_gids = 0;
-    std::vector<std::uint64_t> synapse;    // packed words, rows sorted
+    UnfilledVector<std::uint64_t> synapse;  // packed words, rows sorted
     std::vector<double> kind_weight;       // syn_weight x nsyns
     std::vector<std::uint8_t> kind_channel;
     unsigned target_shift = 0;             // = kind bits
@@ -193,7 +194,7 @@ private:
     void close_up_rows();
 
     Connectivity c_;
-    std::vector<std::uint64_t> words_;
+    UnfilledVector<std::uint64_t> words_;  // not filled: pass 2 writes every word kept (close_up_rows)
     std::vector<std::uint64_t> counts_;   // pass 1: per row (shifted by one); then the rows' first words
     std::vector<std::uint64_t> next_;     // pass 2: where each row's next word goes
     std::vector<std::uint64_t> staged_words_;  // added, not yet in their rows

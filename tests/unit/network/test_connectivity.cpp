@@ -115,6 +115,24 @@ TEST(HugePagesTest, AssignGivesTheValuesWhateverTheCapacity) {
     pointsim::advise_huge_pages(v.data(), 1);
 }
 
+TEST(HugePagesTest, UnfilledResizeKeepsTheValuesBeforeIt) {
+    pointsim::UnfilledVector<std::uint64_t> v{1, 2, 3};
+    const std::size_t big = (std::size_t{6} << 20) / sizeof(std::uint64_t) + 3;  // 6 MiB and a bit: reallocated
+    pointsim::resize_unfilled_on_huge_pages(v, big);
+    ASSERT_EQ(v.size(), big);
+    EXPECT_EQ(v[0], 1u);
+    EXPECT_EQ(v[1], 2u);
+    EXPECT_EQ(v[2], 3u);
+    for (std::size_t i = 3; i < big; ++i) v[i] = i;  // the new elements are there to be written
+    pointsim::resize_unfilled_on_huge_pages(v, big / 3);  // fits: the first big / 3 stay
+    ASSERT_EQ(v.size(), big / 3);
+    EXPECT_EQ(v[big / 3 - 1], big / 3 - 1);
+    pointsim::resize_unfilled_on_huge_pages(v, big / 3 + 10);  // grows within the capacity: the prefix stays
+    EXPECT_EQ(v[big / 3 - 1], big / 3 - 1);
+    const std::vector<std::uint64_t> copy(v.begin(), v.begin() + 3);
+    EXPECT_EQ(copy, (std::vector<std::uint64_t>{1, 2, 3}));
+}
+
 TEST(ConnectivityBuilderTest, TargetSortedInputGivesSortedRows) {
     build_and_check(target_sorted(300, 200, 40, 15, 3, 1), 300, 200, 1);
 }
