@@ -279,12 +279,21 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
         // (each channel's [flat_begin, flat_end)); bring in its part of slot
         // a + 1 line by line meanwhile, spread over the spikes, so that the
         // next step's writes find their lines in cache.
-        const double* next_slot = ring_.data() + static_cast<std::size_t>((a + 1) % n_slots_) * slot_size;
+        // The line to prefetch walks each channel's part in turn, by additions:
+        // a division per line cost more than the prefetch saved (5% of the
+        // simulate phase at N = 20,000, docs/performance.md).
+        const double* next_line_at = ring_.data() + static_cast<std::size_t>((a + 1) % n_slots_) * slot_size + b.flat_begin;
         std::size_t next_line = prefetch_next_slot ? 0 : block_lines;  // (off: starts past the last line)
+        std::size_t line_in_channel = 0;
         for (std::size_t i = 0; i < pending.size(); ++i) {
-            for (const std::size_t until = (i + 1) * block_lines / pending.size(); next_line < until; ++next_line)
-                __builtin_prefetch(next_slot + (next_line / channel_lines) * channel_stride + b.flat_begin +
-                                       (next_line % channel_lines) * kDoublesPerLine, 1);
+            for (const std::size_t until = (i + 1) * block_lines / pending.size(); next_line < until; ++next_line) {
+                __builtin_prefetch(next_line_at, 1);
+                next_line_at += kDoublesPerLine;
+                if (++line_in_channel == channel_lines) {  // on to the next channel's part
+                    line_in_channel = 0;
+                    next_line_at += channel_stride - channel_lines * kDoublesPerLine;
+                }
+            }
             // The rows are read a piece per arrival step, too little for the
             // hardware to prefetch: ask for a later spike's next piece now.
             if (i + kPrefetchAhead < pending.size())
