@@ -285,8 +285,10 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
         const double* next_line_at = ring_.data() + static_cast<std::size_t>((a + 1) % n_slots_) * slot_size + b.flat_begin;
         std::size_t next_line = prefetch_next_slot ? 0 : block_lines;  // (off: starts past the last line)
         std::size_t line_in_channel = 0;
-        for (std::size_t i = 0; i < pending.size(); ++i) {
-            for (const std::size_t until = (i + 1) * block_lines / pending.size(); next_line < until; ++next_line) {
+        const std::size_t n_pending = pending.size();
+        std::size_t kept = 0;  // spikes with words still to come move down to [0, kept), in order
+        for (std::size_t i = 0; i < n_pending; ++i) {
+            for (const std::size_t until = (i + 1) * block_lines / n_pending; next_line < until; ++next_line) {
                 __builtin_prefetch(next_line_at, 1);
                 next_line_at += kDoublesPerLine;
                 if (++line_in_channel == channel_lines) {  // on to the next channel's part
@@ -296,21 +298,27 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
             }
             // The rows are read a piece per arrival step, too little for the
             // hardware to prefetch: ask for a later spike's next piece now.
-            if (i + kPrefetchAhead < pending.size())
+            if (i + kPrefetchAhead < n_pending)
                 for (std::size_t line = 0; line < kPrefetchLines; ++line)  // (a prefetch never faults)
                     __builtin_prefetch(synapse + pending[i + kPrefetchAhead].next + 8 * line);
-            auto& p = pending[i];
+            auto p = pending[i];
             const Step delay = a - p.stamp + 1;
-            if (delay < 1) continue;  // later spikes: their first arrival is still to come
-            // Rows are sorted by delay, and smaller delays arrived at earlier steps.
-            std::uint64_t k = p.next;
-            for (; k < p.end && static_cast<Step>(synapse[k] >> delay_shift) == delay; ++k) {
-                const std::uint64_t w = synapse[k];
-                const std::uint64_t kind = w & kind_mask;
-                base[kind_channel[kind] * channel_stride + ((w >> target_shift) & target_mask)] += kind_weight[kind];
+            if (delay >= 1) {  // (else a later spike: its first arrival is still to come)
+                // Rows are sorted by delay, and smaller delays arrived at earlier steps.
+                std::uint64_t k = p.next;
+                for (; k < p.end && static_cast<Step>(synapse[k] >> delay_shift) == delay; ++k) {
+                    const std::uint64_t w = synapse[k];
+                    const std::uint64_t kind = w & kind_mask;
+                    base[kind_channel[kind] * channel_stride + ((w >> target_shift) & target_mask)] += kind_weight[kind];
+                }
+                p.next = k;
             }
-            p.next = k;
+            // A spike whose row is done leaves the list: later steps neither
+            // visit it nor prefetch past its row's end.
+            if (p.next < p.end) pending[kept++] = p;
         }
+        pending.resize(kept);
+        if (pending.empty()) break;  // every row done
     }
     return true;
 }
