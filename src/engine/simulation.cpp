@@ -280,8 +280,8 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
         // a + 1 line by line meanwhile, spread over the spikes, so that the
         // next step's writes find their lines in cache.
         // The line to prefetch walks each channel's part in turn, by additions:
-        // a division per line cost more than the prefetch saved (5% of the
-        // simulate phase at N = 20,000, docs/performance.md).
+        // a division and a modulo per line took 4% of the simulate phase at
+        // N = 20,000 (docs/performance.md).
         const double* next_line_at = ring_.data() + static_cast<std::size_t>((a + 1) % n_slots_) * slot_size + b.flat_begin;
         std::size_t next_line = prefetch_next_slot ? 0 : block_lines;  // (off: starts past the last line)
         std::size_t line_in_channel = 0;
