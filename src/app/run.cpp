@@ -258,7 +258,7 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     // What each rank holds: every rank learns every rank's numbers (an
     // all-gather through a sum over disjoint slots), for the log and for the
     // global delay range that fixes the exchange interval.
-    constexpr std::size_t kFields = 5;
+    constexpr std::size_t kFields = 6;
     std::vector<std::uint64_t> held(kFields * static_cast<std::size_t>(comm.size()), 0);
     const std::size_t mine = kFields * static_cast<std::size_t>(comm.rank());
     held[mine + 0] = net.n_neurons();
@@ -266,18 +266,22 @@ RunSummary run(const RunOptions& options, comm::Communicator& comm) {
     held[mine + 2] = net.n_edge_rows_read;
     held[mine + 3] = static_cast<std::uint64_t>(net.connectivity.min_delay);
     held[mine + 4] = static_cast<std::uint64_t>(net.connectivity.max_delay);
+    held[mine + 5] = net.connectivity.narrow ? 32 : 64;
     comm.all_reduce_sum(held);
     std::uint64_t total_edges = 0, min_delay = ~0ULL, max_delay = 0;
+    std::uint64_t word_bits_seen = 0;  // bit 0: some rank has 32-bit words, bit 1: 64-bit
     for (int r = 0; r < comm.size(); ++r) {
         const std::uint64_t* h = &held[kFields * static_cast<std::size_t>(r)];
         if (comm.size() > 1) log->info("Rank {}: {} neurons, {} synapses ({} edge rows read)", r, h[0], h[1], h[2]);
         total_edges += h[1];
         if (h[1]) min_delay = std::min(min_delay, h[3]);
         max_delay = std::max(max_delay, h[4]);
+        if (h[1]) word_bits_seen |= h[5] == 32 ? 1 : 2;
     }
     if (total_edges)
-        log->info("Edges: {} synapses, delays {} to {} steps ({} to {} ms)", total_edges, min_delay, max_delay,
-                  grid.step_to_ms(static_cast<Step>(min_delay)), grid.step_to_ms(static_cast<Step>(max_delay)));
+        log->info("Edges: {} synapses, delays {} to {} steps ({} to {} ms), in {}-bit words", total_edges, min_delay,
+                  max_delay, grid.step_to_ms(static_cast<Step>(min_delay)), grid.step_to_ms(static_cast<Step>(max_delay)),
+                  word_bits_seen == 1 ? "32" : word_bits_seen == 2 ? "64" : "32/64");
 
     summary.n_nodes = net.n_gids();
     summary.n_edges = total_edges;

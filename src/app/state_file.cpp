@@ -135,7 +135,8 @@ std::uint32_t local_fingerprint(const network::Network& net) {
     std::uint32_t h = 0;
     auto add = [&h](const auto& v) { h = crc(h, v.data(), v.size() * sizeof(v[0])); };
     add(c.row_begin);
-    add(c.synapse);
+    add(c.wide_words);
+    add(c.narrow_words);
     add(c.kind_weight);
     add(c.kind_channel);
     add(p.row_begin);

@@ -230,13 +230,14 @@ void Simulation::deliver_plastic(Block& b, const comm::Spike& spike) {
 // spike after spike would spread over every slot of the ring. Into each
 // (slot, target) the weights are still added in the order of the spikes,
 // then of each row, as in deliver(): the sums are the same to the bit.
-bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes) {
-    // 32 spikes ahead, 3 cache lines (24 words): at N = 20,000 and 100,000
-    // 8, 16 or 64 spikes and 1, 2 or 4 lines were as fast or slower.
-    constexpr std::size_t kPrefetchAhead = 32, kPrefetchLines = 3;
+template <class Word>
+bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes, const Word* synapse) {
+    // 32 spikes ahead, 3 cache lines: at N = 20,000 and 100,000 (64-bit
+    // words) 8, 16 or 64 spikes and 1, 2 or 4 lines were as fast or slower.
+    constexpr std::size_t kPrefetchAhead = 32, kPrefetchLines = 3, kWordsPerLine = 64 / sizeof(Word);
     const auto& c = net_.connectivity;
     const std::uint64_t* row_begin = c.rows_of_block(static_cast<std::size_t>(&b - blocks_.data()));
-    constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
+    const unsigned delay_shift = c.delay_shift;
     auto& pending = b.pending;
     pending.clear();
     std::uint64_t events = 0;
@@ -260,10 +261,9 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
     if (pending.empty()) return true;
     const std::size_t channel_stride = n_neurons_;
     const std::size_t slot_size = static_cast<std::size_t>(n_channels_) * n_neurons_;
-    const std::uint64_t* synapse = c.synapse.data();
     const double* kind_weight = c.kind_weight.data();
     const std::uint8_t* kind_channel = c.kind_channel.data();
-    const std::uint64_t kind_mask = c.kind_mask, target_mask = c.target_mask;
+    const auto kind_mask = static_cast<Word>(c.kind_mask), target_mask = static_cast<Word>(c.target_mask);
     const unsigned target_shift = c.target_shift;
     constexpr std::size_t kDoublesPerLine = 64 / sizeof(double);
     const std::size_t channel_lines = (b.flat_end - b.flat_begin) / kDoublesPerLine;  // (a partial last line left out)
@@ -300,15 +300,15 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
             // hardware to prefetch: ask for a later spike's next piece now.
             if (i + kPrefetchAhead < n_pending)
                 for (std::size_t line = 0; line < kPrefetchLines; ++line)  // (a prefetch never faults)
-                    __builtin_prefetch(synapse + pending[i + kPrefetchAhead].next + 8 * line);
+                    __builtin_prefetch(synapse + pending[i + kPrefetchAhead].next + kWordsPerLine * line);
             auto p = pending[i];
             const Step delay = a - p.stamp + 1;
             if (delay >= 1) {  // (else a later spike: its first arrival is still to come)
                 // Rows are sorted by delay, and smaller delays arrived at earlier steps.
                 std::uint64_t k = p.next;
                 for (; k < p.end && static_cast<Step>(synapse[k] >> delay_shift) == delay; ++k) {
-                    const std::uint64_t w = synapse[k];
-                    const std::uint64_t kind = w & kind_mask;
+                    const Word w = synapse[k];
+                    const Word kind = w & kind_mask;
                     base[kind_channel[kind] * channel_stride + ((w >> target_shift) & target_mask)] += kind_weight[kind];
                 }
                 p.next = k;
@@ -327,10 +327,21 @@ void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
     // Static synapses only: by arrival step, unless that costs more. With
     // synapses with state, a spike's plastic and static weights go in
     // together, spike after spike (the order of the sums).
-    if (net_.plastic.empty() && deliver_by_arrival(b, spikes)) return;
+    const auto& c = net_.connectivity;
+    if (c.narrow) {
+        if (!net_.plastic.empty() || !deliver_by_arrival(b, spikes, c.narrow_words.data()))
+            deliver_spike_by_spike(b, spikes, c.narrow_words.data());
+    } else {
+        if (!net_.plastic.empty() || !deliver_by_arrival(b, spikes, c.wide_words.data()))
+            deliver_spike_by_spike(b, spikes, c.wide_words.data());
+    }
+}
+
+template <class Word>
+void Simulation::deliver_spike_by_spike(Block& b, const std::vector<comm::Spike>& spikes, const Word* synapse) {
     const auto& c = net_.connectivity;
     const std::uint64_t* row_begin = c.rows_of_block(static_cast<std::size_t>(&b - blocks_.data()));
-    constexpr unsigned delay_shift = 64 - network::Connectivity::kDelayBits;
+    const unsigned delay_shift = c.delay_shift;
     const std::size_t channel_stride = n_neurons_;
     const bool plastic = !net_.plastic.empty();
     // Spikes come sorted by stamp: the slot of each delay is looked up in a
@@ -355,13 +366,13 @@ void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
         Step current_delay = -1;
         double* base = nullptr;
         for (auto k = row_begin[s.gid]; k < row_begin[s.gid + 1]; ++k) {
-            const std::uint64_t w = c.synapse[k];
+            const Word w = synapse[k];
             const auto d = static_cast<Step>(w >> delay_shift);
             if (d != current_delay) {
                 current_delay = d;
                 base = slot_of_delay[static_cast<std::size_t>(d)];
             }
-            const std::uint64_t kind = w & c.kind_mask;
+            const auto kind = static_cast<std::size_t>(w & c.kind_mask);
             base[c.kind_channel[kind] * channel_stride + ((w >> c.target_shift) & c.target_mask)] += c.kind_weight[kind];
         }
     }

@@ -134,9 +134,15 @@ private:
     void advance(Block& b, Step t0, Step t1, std::vector<Recorder>& recorders);
     // Delivery of the sorted spikes onto one block's neurons.
     void deliver(Block& b, const std::vector<comm::Spike>& spikes);
-    // The same for static synapses only, one arrival step (ring slot) at a
+    // The two kernels, for the synapse words of either width (Word:
+    // std::uint32_t or std::uint64_t, network::Connectivity):
+    // spike after spike...
+    template <class Word>
+    void deliver_spike_by_spike(Block& b, const std::vector<comm::Spike>& spikes, const Word* synapse);
+    // ...and for static synapses only, one arrival step (ring slot) at a
     // time; false (and nothing done) when that would cost more than spike by spike.
-    bool deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes);
+    template <class Word>
+    bool deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes, const Word* synapse);
     // Transmission of one presynaptic spike through the synapses with state
     // onto the block's neurons (NEST's send() of stdp_synapse, tsodyks2_synapse, tsodyks_synapse).
     void deliver_plastic(Block& b, const comm::Spike& spike);

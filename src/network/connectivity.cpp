@@ -1,6 +1,7 @@
 #include "network/connectivity.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -294,10 +295,51 @@ Connectivity ConnectivityBuilder::finish() {
             sort_row(first, last, scratch, at);
         }
     }
-    c_.synapse = std::move(words_);
-    c_.min_delay = c_.synapse.empty() ? 1 : min_delay_;
+    c_.min_delay = words_.empty() ? 1 : min_delay_;
     c_.max_delay = max_delay_;
+    if (allow_narrow_) narrow_words();
+    if (!c_.narrow) c_.wide_words = std::move(words_);
     return std::move(c_);
+}
+
+// 32-bit words if [delay | target | kind] fits: the same fields, in the same
+// order, so each row stays sorted. The wide words are released 2 MiB at a
+// time as they are read, so that the two arrays never need both their sizes.
+void ConnectivityBuilder::narrow_words() {
+    const unsigned kind_bits = bits_for(std::max<std::size_t>(1, c_.kind_weight.size()));
+    const unsigned target_bits = bits_for(c_.target_mask + 1);
+    const unsigned delay_bits = bits_for(static_cast<std::uint64_t>(max_delay_) + 1);
+    if (kind_bits + target_bits + delay_bits > 32) return;
+    const unsigned old_target_shift = c_.target_shift;
+    const unsigned old_delay_shift = c_.delay_shift;
+    const std::uint64_t target_mask = c_.target_mask, old_kind_mask = c_.kind_mask;
+    c_.narrow = true;
+    c_.target_shift = kind_bits;
+    c_.delay_shift = kind_bits + target_bits;
+    c_.kind_mask = (std::uint64_t{1} << kind_bits) - 1;
+    const unsigned target_shift = c_.target_shift, delay_shift = c_.delay_shift;
+    const std::size_t n = words_.size();
+    resize_unfilled_on_huge_pages(c_.narrow_words, n);
+    // Chunks end on 2 MiB boundaries of the wide array's addresses (the first
+    // is shorter), so each chunk's whole pages are its own.
+    constexpr std::size_t kPage = std::size_t{2} << 20, kChunk = kPage / sizeof(std::uint64_t);
+    const std::size_t first_end = (kPage - reinterpret_cast<std::uintptr_t>(words_.data()) % kPage) % kPage / sizeof(std::uint64_t);
+    const auto n_chunks = static_cast<std::int64_t>(1 + (n > first_end ? (n - first_end + kChunk - 1) / kChunk : 0));
+    const std::uint64_t* wide = words_.data();
+    std::uint32_t* narrow = c_.narrow_words.data();
+#pragma omp parallel for schedule(static) num_threads(threads_) if (threads_ > 1)
+    for (std::int64_t chunk = 0; chunk < n_chunks; ++chunk) {
+        const std::size_t begin = chunk == 0 ? 0 : std::min(n, first_end + static_cast<std::size_t>(chunk - 1) * kChunk);
+        const std::size_t end = std::min(n, first_end + static_cast<std::size_t>(chunk) * kChunk);
+        for (std::size_t k = begin; k < end; ++k) {
+            const std::uint64_t w = wide[k];
+            narrow[k] = static_cast<std::uint32_t>(((w >> old_delay_shift) << delay_shift) |
+                                                   (((w >> old_target_shift) & target_mask) << target_shift) |
+                                                   (w & old_kind_mask));
+        }
+        release_pages(words_.data() + begin, (end - begin) * sizeof(std::uint64_t));
+    }
+    UnfilledVector<std::uint64_t>().swap(words_);
 }
 
 }  // namespace pointsim::network

@@ -1,12 +1,4 @@
 #pragma once
-// Synapses onto this process's neurons, in compressed rows keyed by (thread
-// block of the target, source gid): a thread delivers a spike through its
-// block's row only. Each synapse is one 64-bit word, [delay | target | kind] from the high
-// bits down, and each row is sorted by that word: a spike's words of one delay
-// (one ring slot) lie together, in target order, and the order in which
-// weights are added to a target is canonical (by delay, then weight value),
-// so it is the same whatever the partition over ranks. A "kind" is one
-// distinct (weight, channel) pair; weights stay exact doubles, stored once.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -22,25 +14,45 @@
 
 namespace pointsim::network {
 
+// Synapses onto this process's neurons, in compressed rows keyed by (thread
+// block of the target, source gid): a thread delivers a spike through its
+// block's row only. Each synapse is one packed word, [delay | target | kind]
+// from the high bits down, and each row is sorted by that word: a spike's
+// words of one delay (one ring slot) lie together, in target order, and the
+// order in which weights are added to a target is canonical (by delay, then
+// weight value), so it is the same whatever the partition over ranks. A
+// "kind" is one distinct (weight, channel) pair; weights stay exact doubles,
+// stored once.
+//
+// Words are 32 bits wide when the three fields fit (the longest delay, the
+// local neurons and the kinds: 5 + 17 + 10 bits at N = 100,000), which halves
+// the bytes a spike's row is read from and the synapses' memory; else 64
+// bits, with kDelayBits for the delay. The fields mean the same in both:
+// delay(), target() and kind() read either, and the engine's kernels take
+// the words of the width in use.
 struct Connectivity {
-    static constexpr unsigned kDelayBits = 20;  // up to 1,048,575 steps
+    static constexpr unsigned kDelayBits = 20;  // of a 64-bit word: up to 1,048,575 steps
 
     std::vector<std::uint64_t> row_begin;  // size n_blocks x n_gids + 1: row (block, gid) is block x n_gids + gid
     std::size_t n_gids = 0;
-    UnfilledVector<std::uint64_t> synapse;  // packed words, rows sorted
+    bool narrow = false;                   // the words are narrow_words (else wide_words; the other is empty)
+    UnfilledVector<std::uint64_t> wide_words;
+    UnfilledVector<std::uint32_t> narrow_words;
     std::vector<double> kind_weight;       // syn_weight x nsyns
     std::vector<std::uint8_t> kind_channel;
+    unsigned delay_shift = 64 - kDelayBits;
     unsigned target_shift = 0;             // = kind bits
     std::uint64_t target_mask = 0, kind_mask = 0;
     Step min_delay = 1;
     Step max_delay = 1;
 
-    std::size_t size() const { return synapse.size(); }
+    std::size_t size() const { return narrow ? narrow_words.size() : wide_words.size(); }
+    std::uint64_t word(std::size_t k) const { return narrow ? narrow_words[k] : wide_words[k]; }
     // The rows of one block, indexed by source gid (n_gids + 1 entries).
     const std::uint64_t* rows_of_block(std::size_t block) const { return row_begin.data() + block * n_gids; }
-    Step delay(std::size_t k) const { return static_cast<Step>(synapse[k] >> (64 - kDelayBits)); }
-    std::uint32_t target(std::size_t k) const { return static_cast<std::uint32_t>((synapse[k] >> target_shift) & target_mask); }
-    std::uint32_t kind(std::size_t k) const { return static_cast<std::uint32_t>(synapse[k] & kind_mask); }
+    Step delay(std::size_t k) const { return static_cast<Step>(word(k) >> delay_shift); }
+    std::uint32_t target(std::size_t k) const { return static_cast<std::uint32_t>((word(k) >> target_shift) & target_mask); }
+    std::uint32_t kind(std::size_t k) const { return static_cast<std::uint32_t>(word(k) & kind_mask); }
     double weight(std::size_t k) const { return kind_weight[kind(k)]; }
     std::uint8_t channel(std::size_t k) const { return kind_channel[kind(k)]; }
 };
@@ -54,9 +66,10 @@ struct Connectivity {
 //     On several threads, pass 1 counts into a Counter per thread, and
 //     pass 2 adds each share of a chunk of edges into its own Stage, which
 //     the add_stages_part() calls put into the rows, in order.
-// finish() then puts every row into its canonical order. Edge files are
+// finish() then puts every row into its canonical order (edge files are
 // mostly sorted by target, so a row arrives sorted by target and a stable
-// counting sort by delay usually finishes it (a general sort otherwise).
+// counting sort by delay usually finishes it; a general sort otherwise) and
+// narrows the words to 32 bits where they fit (unless allow_narrow(false)).
 class ConnectivityBuilder {
     struct KindKey {
         std::uint64_t weight_bits;
@@ -101,6 +114,10 @@ public:
         max_delay_ = std::max(max_delay_, delay);
     }
     std::size_t size() const { return n_added_; }
+    // Whether finish() may narrow the words to 32 bits (default: yes). The
+    // results do not depend on it; the wide words can be asked for to check
+    // that (POINTSIM_SYNAPSE_WORDS=64, network::build).
+    void allow_narrow(bool allowed) { allow_narrow_ = allowed; }
     Connectivity finish();
     // Synapses add() stages per flush: about 16 per source gid, so that a
     // flush writes each row a run of words rather than one or two (a chunk
@@ -192,6 +209,7 @@ private:
     [[noreturn]] static void fail_not_allocated(const char* caller);
     void flush_staged();
     void close_up_rows();
+    void narrow_words();
 
     Connectivity c_;
     UnfilledVector<std::uint64_t> words_;  // not filled: pass 2 writes every word kept (close_up_rows)
@@ -207,6 +225,7 @@ private:
     std::size_t staged_limit_;
     std::size_t n_added_ = 0;
     bool allocated_ = false;
+    bool allow_narrow_ = true;
     int threads_ = 1;  // one per thread block: they sort in finish()
     std::mutex kinds_mutex_;  // Stages add kinds from several threads
     std::atomic<bool> overfull_{false};  // add_stages_part: a row had more synapses than counted

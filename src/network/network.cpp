@@ -27,6 +27,16 @@ using Json = nlohmann::json;
 namespace {
 
 
+// POINTSIM_SYNAPSE_WORDS = 64 keeps the synapse words 64 bits wide where
+// 32 would do (network::Connectivity): the results must not change, and the
+// tests check that they do not; unset or 32, the narrow words where they fit.
+bool wide_synapse_words_asked() {
+    const char* env = std::getenv("POINTSIM_SYNAPSE_WORDS");
+    if (!env || !*env || std::string(env) == "32") return false;
+    if (std::string(env) == "64") return true;
+    throw config_error("environment variable POINTSIM_SYNAPSE_WORDS = '" + std::string(env) + "' is neither 32 nor 64");
+}
+
 // ------------------------------------------------------------ memory
 // Memory the run may use: POINTSIM_MEMORY_LIMIT_BYTES when set (tests, and
 // capping a run on a shared machine), else MemAvailable from /proc/meminfo;
@@ -1117,6 +1127,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 });
         }
     }
+    synapses.allow_narrow(!wide_synapse_words_asked());
     net.connectivity = synapses.finish();
     net.plastic = build_plastic(std::move(plastic), net.n_gids(), recorder_models(cfg));
     // Plastic synapses share the exchange interval and ring buffer with static ones.
@@ -1133,7 +1144,8 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                  "the input ring buffer (" + std::to_string(slots) + " slots for delays up to " +
                      number_text(grid.step_to_ms(net.connectivity.max_delay)) + " ms x " + std::to_string(channels) +
                      " channels x " + std::to_string(net.n_neurons()) + " neurons x 8 bytes)",
-                 8 * static_cast<std::uint64_t>(net.connectivity.size()) + 16 * static_cast<std::uint64_t>(net.n_gids()));
+                 (net.connectivity.narrow ? 4 : 8) * static_cast<std::uint64_t>(net.connectivity.size()) +
+                     16 * static_cast<std::uint64_t>(net.n_gids()));
 }
 
 Network build(const config::SimulationConfig& cfg, const TimeGrid& grid, std::size_t n_blocks) {

@@ -753,6 +753,8 @@ std::vector<Case> make_cases() {
          "needs about 145.0 kB", "POINTSIM_MEMORY_LIMIT_BYTES = 60000"});
     add("MemoryLimitNotANumber", [](Ctx& c) { c.env = "POINTSIM_MEMORY_LIMIT_BYTES=8GB"; }, 3,
         {"POINTSIM_MEMORY_LIMIT_BYTES", "'8GB'", "whole number of bytes"});
+    add("SynapseWordsNeither32Nor64", [](Ctx& c) { c.env = "POINTSIM_SYNAPSE_WORDS=48"; }, 3,
+        {"POINTSIM_SYNAPSE_WORDS", "'48'", "neither 32 nor 64"});
 
     return cs;
 }

@@ -4,10 +4,13 @@
 // The orders below exercise each way finish() sorts a row: rows that arrive
 // sorted by target (counting sort by delay), ties of (delay, target) with
 // different weights (the insertion pass), shuffled rows (std::sort), delays
-// spread wider than the row, and rows counted larger than filled.
+// spread wider than the row, and rows counted larger than filled. Every
+// build is made twice, with the words narrowed to 32 bits where they fit and
+// kept 64 bits wide, and the two must hold the same fields.
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -40,19 +43,52 @@ std::vector<std::uint32_t> blocks_of(std::uint32_t n_neurons, int n_blocks) {
     return b;
 }
 
-// Builds with the two passes and checks every row against the synapses given.
+unsigned bits_to_hold(std::uint64_t n_values) {  // at least 1
+    unsigned b = 1;
+    while ((std::uint64_t{1} << b) < n_values) ++b;
+    return b;
+}
+
+// Builds with the two passes and checks every row against the synapses
+// given; *narrow: whether the words were narrowed to 32 bits.
 void build_and_check(const std::vector<Synapse>& synapses, std::size_t n_gids, std::uint32_t n_neurons, int n_blocks,
-                     std::size_t extra_counted = 0) {
+                     std::size_t extra_counted = 0, bool* narrow = nullptr) {
     const auto block_begin = blocks_of(n_neurons, n_blocks);
-    ConnectivityBuilder builder(n_gids, n_neurons, block_begin);
-    ASSERT_EQ(builder.n_blocks(), static_cast<std::size_t>(n_blocks));
-    for (const auto& s : synapses) builder.count(s.source, s.target);
-    for (std::size_t i = 0; i < extra_counted; ++i) builder.count(i % n_gids, static_cast<std::uint32_t>(i % n_neurons));
-    builder.allocate();
-    for (const auto& s : synapses) builder.add(s.source, s.target, s.channel, s.weight, s.delay);
-    EXPECT_EQ(builder.size(), synapses.size());
-    const Connectivity c = builder.finish();
+    auto build = [&](bool allow_narrow) {
+        ConnectivityBuilder builder(n_gids, n_neurons, block_begin);
+        EXPECT_EQ(builder.n_blocks(), static_cast<std::size_t>(n_blocks));
+        builder.allow_narrow(allow_narrow);
+        for (const auto& s : synapses) builder.count(s.source, s.target);
+        for (std::size_t i = 0; i < extra_counted; ++i) builder.count(i % n_gids, static_cast<std::uint32_t>(i % n_neurons));
+        builder.allocate();
+        for (const auto& s : synapses) builder.add(s.source, s.target, s.channel, s.weight, s.delay);
+        EXPECT_EQ(builder.size(), synapses.size());
+        return builder.finish();
+    };
+    const Connectivity c = build(true);
+    const Connectivity wide = build(false);
+    if (narrow) *narrow = c.narrow;
     ASSERT_EQ(c.size(), synapses.size());
+    // Narrow exactly when the longest delay, the targets and the kinds fit 32 bits.
+    std::set<std::pair<int, double>> kinds;
+    Step max_delay = 1;
+    for (const auto& s : synapses) {
+        kinds.emplace(s.channel, s.weight);
+        max_delay = std::max(max_delay, s.delay);
+    }
+    const unsigned bits = bits_to_hold(static_cast<std::uint64_t>(max_delay) + 1) + bits_to_hold(n_neurons) +
+                          bits_to_hold(std::max<std::size_t>(1, kinds.size()));
+    EXPECT_EQ(c.narrow, bits <= 32) << bits << " bits";
+    EXPECT_TRUE(c.narrow ? c.wide_words.empty() : c.narrow_words.empty());
+    EXPECT_FALSE(wide.narrow);
+    EXPECT_EQ(wide.row_begin, c.row_begin);
+    EXPECT_EQ(wide.kind_weight, c.kind_weight);
+    EXPECT_EQ(wide.size(), c.size());
+    for (std::size_t k = 0; k < c.size() && k < wide.size(); ++k) {
+        ASSERT_EQ(c.delay(k), wide.delay(k)) << k;
+        ASSERT_EQ(c.target(k), wide.target(k)) << k;
+        ASSERT_EQ(c.kind(k), wide.kind(k)) << k;
+    }
     ASSERT_EQ(c.row_begin.size(), n_gids * static_cast<std::size_t>(n_blocks) + 1);
 
     auto block_of = [&](std::uint32_t target) {
@@ -73,10 +109,15 @@ void build_and_check(const std::vector<Synapse>& synapses, std::size_t n_gids, s
         std::sort(got_sorted.begin(), got_sorted.end());
         ASSERT_EQ(got_sorted, expected[row]) << "row " << row;
         // ...in word order: by delay, then target, then kind.
-        ASSERT_TRUE(std::is_sorted(c.synapse.begin() + static_cast<std::ptrdiff_t>(c.row_begin[row]),
-                                   c.synapse.begin() + static_cast<std::ptrdiff_t>(c.row_begin[row + 1])))
-            << "row " << row;
+        for (auto k = c.row_begin[row]; k + 1 < c.row_begin[row + 1]; ++k) ASSERT_LE(c.word(k), c.word(k + 1)) << "row " << row;
     }
+}
+
+// build_and_check(), then whether the words were narrowed to 32 bits.
+bool narrowed(const std::vector<Synapse>& synapses, std::size_t n_gids, std::uint32_t n_neurons, int n_blocks) {
+    bool narrow = false;
+    build_and_check(synapses, n_gids, n_neurons, n_blocks, 0, &narrow);
+    return narrow;
 }
 
 // Synapses as an edge file sorted by target lists them: for each target, its sources.
@@ -133,6 +174,33 @@ TEST(HugePagesTest, UnfilledResizeKeepsTheValuesBeforeIt) {
     EXPECT_EQ(copy, (std::vector<std::uint64_t>{1, 2, 3}));
 }
 
+// The wide words are released as they are narrowed: only whole aligned
+// 2 MiB pages inside the range, so the values around it stay.
+TEST(HugePagesTest, ReleaseKeepsTheValuesAroundTheRange) {
+    const std::size_t n = (std::size_t{9} << 20) / sizeof(std::uint64_t);  // 9 MiB: at least 3 aligned pages
+    pointsim::UnfilledVector<std::uint64_t> v;
+    pointsim::resize_unfilled_on_huge_pages(v, n);
+    std::fill(v.begin(), v.end(), std::uint64_t{5});
+    constexpr std::size_t kPage = std::size_t{2} << 20;
+    const std::size_t first_page = (kPage - reinterpret_cast<std::uintptr_t>(v.data()) % kPage) % kPage / sizeof(std::uint64_t);
+    const std::size_t words_per_page = kPage / sizeof(std::uint64_t);
+    // From one word before the second aligned page to one word after its end:
+    // only that page is whole inside.
+    const std::size_t begin = first_page + words_per_page - 1, end = first_page + 2 * words_per_page + 1;
+    pointsim::release_pages(v.data() + begin, (end - begin) * sizeof(std::uint64_t));
+    EXPECT_EQ(v[begin], 5u);
+    EXPECT_EQ(v[end - 1], 5u);
+    EXPECT_EQ(v.front(), 5u);
+    EXPECT_EQ(v.back(), 5u);
+#if defined(__linux__)
+    EXPECT_EQ(v[begin + 1], 0u);  // the page came back from the kernel zeroed
+    EXPECT_EQ(v[end - 2], 0u);
+#endif
+    pointsim::release_pages(nullptr, kPage);  // nothing to release: returns
+    pointsim::release_pages(v.data(), 1);
+    EXPECT_EQ(v.front(), 5u);
+}
+
 TEST(ConnectivityBuilderTest, TargetSortedInputGivesSortedRows) {
     build_and_check(target_sorted(300, 200, 40, 15, 3, 1), 300, 200, 1);
 }
@@ -151,9 +219,27 @@ TEST(ConnectivityBuilderTest, ShuffledInputGivesSortedRows) {
 
 TEST(ConnectivityBuilderTest, DelaysSpreadWiderThanTheRows) {
     auto s = target_sorted(400, 50, 8, 100000, 2, 5);
-    build_and_check(s, 400, 50, 1);
+    EXPECT_TRUE(narrowed(s, 400, 50, 1));  // 17 + 6 + 1 bits
     std::reverse(s.begin(), s.end());
     build_and_check(s, 400, 50, 1);
+}
+
+// The narrow words take all 32 bits or none: delays of up to 2^20 - 1 steps
+// (20 bits) onto 333 neurons (9 bits), with 8 kinds (3 bits) fit, with 9 not.
+TEST(ConnectivityBuilderTest, WordsAreNarrowExactlyWhenTheFieldsFit) {
+    auto s = target_sorted(60, 333, 6, 20, 8, 13);
+    s.push_back({59, 332, 1, 7.5, (Step{1} << Connectivity::kDelayBits) - 1});  // weight 7.5 on channel 1: one of the 8 kinds
+    EXPECT_TRUE(narrowed(s, 60, 333, 1));
+    EXPECT_TRUE(narrowed(s, 60, 333, 3));
+    s.push_back({3, 5, 0, 99.0, 1});  // a ninth kind
+    EXPECT_FALSE(narrowed(s, 60, 333, 1));
+    EXPECT_FALSE(narrowed(s, 60, 333, 3));
+    s.pop_back();
+    s.back().delay = Step{1} << 19;  // 20 bits still: narrow
+    EXPECT_TRUE(narrowed(s, 60, 333, 2));
+    s.back().delay = (Step{1} << 19) - 1;  // 19 bits: room for a ninth kind (4 bits)
+    s.push_back({3, 5, 0, 99.0, 1});
+    EXPECT_TRUE(narrowed(s, 60, 333, 1));
 }
 
 TEST(ConnectivityBuilderTest, ThreadBlocksGetTheirOwnRows) {
@@ -245,7 +331,9 @@ Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std
 
 void expect_same(const Connectivity& a, const Connectivity& b) {
     EXPECT_EQ(a.row_begin, b.row_begin);
-    EXPECT_EQ(a.synapse, b.synapse);
+    EXPECT_EQ(a.narrow, b.narrow);
+    EXPECT_EQ(a.wide_words, b.wide_words);
+    EXPECT_EQ(a.narrow_words, b.narrow_words);
     EXPECT_EQ(a.kind_weight, b.kind_weight);
     EXPECT_EQ(a.kind_channel, b.kind_channel);
     EXPECT_EQ(a.min_delay, b.min_delay);

@@ -556,12 +556,12 @@ TEST_F(RowsTest, ThreadBlocksSplitNeuronsAndRows) {
             for (auto k = rows[source]; k < rows[source + 1]; ++k) {
                 EXPECT_GE(c2.target(k), two.block_flat_begin[b]) << "source " << source;
                 EXPECT_LT(c2.target(k), two.block_flat_begin[b + 1]) << "source " << source;
-                joined.push_back(c2.synapse[k]);
+                joined.push_back(c2.word(k));
             }
         }
         std::sort(joined.begin(), joined.end());
-        const std::vector<std::uint64_t> whole(c1.synapse.begin() + static_cast<std::ptrdiff_t>(c1.row_begin[source]),
-                                               c1.synapse.begin() + static_cast<std::ptrdiff_t>(c1.row_begin[source + 1]));
+        std::vector<std::uint64_t> whole;
+        for (auto k = c1.row_begin[source]; k < c1.row_begin[source + 1]; ++k) whole.push_back(c1.word(k));
         EXPECT_EQ(joined, whole) << "source " << source;
     }
     // More blocks than neurons: empty blocks, every neuron still placed once.
