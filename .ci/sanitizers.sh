@@ -15,7 +15,8 @@
 #                            under the sanitizers in the single-cell trace tests,
 #                            their network code in the other circuits), the
 #                            MPI layouts np1 / np3 / np2x2 layouts (np2 and np1x2 run
-#                            the same paths), the statistical comparison
+#                            the same paths; np1w, the 64-bit synapse words,
+#                            differs from np1 in two template instances), the statistical comparison
 #                            with BMTK's builder (8 builds and 9 runs of the
 #                            tutorial; the builder and the run are covered by
 #                            tests/unit/builder and mpi.build_*), and the
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 BUILD_DIR=${BUILD_DIR:-build-asan}
 slow='(point_450cells|point_450glifs|tutorial_ch05_converted)'
-SANITIZE_EXCLUDE=${SANITIZE_EXCLUDE-"^mpi\\.$slow\\.|^Nest/ReferenceCircuit\\..*/${slow}_|^mpi\\..*\\.np(1|3|2x2)\$|^cli\\.build_roundtrip_rates_match_bmtk\$|^cli\\.checkpoint_resume_static_np2\$"}
+SANITIZE_EXCLUDE=${SANITIZE_EXCLUDE-"^mpi\\.$slow\\.|^Nest/ReferenceCircuit\\..*/${slow}_|^mpi\\..*\\.np(1|3|2x2|1w)\$|^cli\\.build_roundtrip_rates_match_bmtk\$|^cli\\.checkpoint_resume_static_np2\$"}
 start=$(date +%s)
 
 # Processes run 2-5x slower under ASan+UBSan: the time limits of the tests
