@@ -24,6 +24,9 @@ constexpr char kMagic[16] = "pointsim state\n";  // 15 characters and a NUL
 constexpr std::uint64_t kMaxHeader = std::uint64_t{1} << 26;
 
 std::uint32_t crc(std::uint32_t c, const void* data, std::size_t n) {
+    // Nothing to add: zlib would return its initial value (0) for the null
+    // data() of an empty vector, forgetting everything added before.
+    if (n == 0) return c;
     return static_cast<std::uint32_t>(crc32_z(c, static_cast<const Bytef*>(data), n));
 }
 
@@ -135,8 +138,17 @@ std::uint32_t local_fingerprint(const network::Network& net) {
     std::uint32_t h = 0;
     auto add = [&h](const auto& v) { h = crc(h, v.data(), v.size() * sizeof(v[0])); };
     add(c.row_begin);
-    add(c.wide_words);
-    add(c.narrow_words);
+    // The synapses by their fields, not their words: a state saved with
+    // 64-bit words restores with 32-bit ones (network::Connectivity).
+    std::vector<std::uint32_t> fields;
+    fields.reserve(3 * 4096);
+    for (std::size_t k = 0; k < c.size(); ++k) {
+        fields.insert(fields.end(), {static_cast<std::uint32_t>(c.delay(k)), c.target(k), c.kind(k)});
+        if (fields.size() == fields.capacity() || k + 1 == c.size()) {
+            add(fields);
+            fields.clear();
+        }
+    }
     add(c.kind_weight);
     add(c.kind_channel);
     add(p.row_begin);

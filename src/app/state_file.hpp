@@ -41,7 +41,8 @@ StatePart read_state_part(const std::filesystem::path& file, std::size_t index);
 // What identifies a circuit on every rank alike: populations (name, size,
 // virtual), the neuron models, the time step and the synapse count. The
 // synapses themselves differ by rank: local_fingerprint() is a CRC-32 of
-// this rank's connectivity, kept in its part.
+// this rank's connectivity (each synapse's fields, not its packed word, so
+// the word width does not matter), kept in its part.
 Json circuit_fingerprint(const network::Network& net, double dt_ms, std::uint64_t total_synapses);
 std::uint32_t local_fingerprint(const network::Network& net);
 // CRC-32 of the merged config: a checkpoint resumes only the same run.

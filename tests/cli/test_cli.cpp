@@ -73,6 +73,10 @@ protected:
 public:
     // Runs pointsim with `args` (already quoted) from the test directory.
     Result pointsim(const std::string& args) { return testing_files::run_in(dir_, quoted(kExe) + " " + args); }
+    // With environment variables set first ("NAME=value ...").
+    Result pointsim_with_env(const std::string& env, const std::string& args) {
+        return testing_files::run_in(dir_, env + " " + quoted(kExe) + " " + args);
+    }
 
     // `pointsim run -q <config>`: -q leaves only warnings and errors on stderr.
     Result run_quiet(const fs::path& config) { return pointsim("run -q " + quoted(config.string())); }
@@ -576,12 +580,14 @@ std::vector<double> report_data(const fs::path& h5, const std::string& populatio
 // Warm up once (to `saved` ms), continue from the saved state (to `end`
 // ms): the two runs together give what one long run gives, spike for spike
 // and sample for sample.
+// save_env: environment variables of the saving run only.
 void expect_state_continues_like_one_run(CliTest& t, const fs::path& config, double saved, double end,
-                                         const std::string& report_population) {
+                                         const std::string& report_population, const std::string& save_env = "") {
     const fs::path ex = config.parent_path();
     ASSERT_EQ(t.run_quiet(config_copy(config, end, "long")).code, 0);
     const fs::path state = t.dir() / "warm.state";
-    Result r = t.pointsim("run -q " + quoted(config_copy(config, saved, "warm").string()) + " --save-state " + quoted(state.string()));
+    Result r = t.pointsim_with_env(save_env, "run -q " + quoted(config_copy(config, saved, "warm").string()) +
+                                                 " --save-state " + quoted(state.string()));
     ASSERT_EQ(r.code, 0) << r.err;
     ASSERT_TRUE(fs::exists(state));
     r = t.pointsim("run -q " + quoted(config_copy(config, end, "trial").string()) + " --restore-state " + quoted(state.string()));
@@ -612,6 +618,30 @@ TEST_F(CliTest, SavedStateContinuesLikeOneLongRunWithStdp) {
 TEST_F(CliTest, SavedStateContinuesLikeOneLongRunWithSpikesInFlight) {
     const fs::path ex = copy_point_120cells();
     expect_state_continues_like_one_run(*this, ex / "config.simulation.json", 100.0, 200.0, "cortex");
+}
+
+// The state holds the synapses' fields, not their packed words: saved with
+// 64-bit words, it continues with the 32-bit ones this circuit gets.
+TEST_F(CliTest, SavedStateOfWideSynapseWordsContinuesWithNarrowOnes) {
+    const fs::path ex = copy_point_120cells();
+    expect_state_continues_like_one_run(*this, ex / "config.simulation.json", 100.0, 200.0, "cortex",
+                                        "POINTSIM_SYNAPSE_WORDS=64");
+    EXPECT_NE(read_text(ex / "warm" / "log.txt").find("in 64-bit words"), std::string::npos);
+    EXPECT_NE(read_text(ex / "trial" / "log.txt").find("in 32-bit words"), std::string::npos);
+}
+
+// The same populations with other synapses: the state belongs to another
+// network, which the fingerprint of each process's synapses tells.
+TEST_F(CliTest, StateOfOtherSynapsesIsRefused) {
+    const fs::path ex = copy_point_120cells();
+    const fs::path config = ex / "config.simulation.json";
+    const fs::path state = dir() / "warm.state";
+    Result r = pointsim("run -q " + quoted(config_copy(config, 100.0, "warm").string()) + " --save-state " + quoted(state.string()));
+    ASSERT_EQ(r.code, 0) << r.err;
+    replace_once(ex / "network" / "cortex_cortex_edge_types.csv", "-1.5 1.5", "-1.25 1.5");  // one weight
+    r = pointsim("run -q " + quoted(config_copy(config, 200.0, "trial").string()) + " --restore-state " + quoted(state.string()));
+    expect_error(r, 4, {state.string(), "the synapses or neuron groups of process 0 differ"});
+    expect_no_outputs(dir(), ex / "trial");
 }
 
 class StateFileTest : public CliTest {
