@@ -23,18 +23,4 @@ void advise_huge_pages(void* p, std::size_t bytes) {
 #endif
 }
 
-void release_pages(void* p, std::size_t bytes) {
-#if defined(__linux__) && defined(MADV_DONTNEED)
-    constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
-    if (!p) return;
-    const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHugePage - 1) & ~(kHugePage - 1);
-    const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHugePage - 1);
-    if (end <= begin) return;
-    (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
-
 }  // namespace pointsim

@@ -20,12 +20,6 @@ namespace pointsim {
 // aligned page to gain). Results never depend on it.
 void advise_huge_pages(void* p, std::size_t bytes);
 
-// Gives the whole 2 MiB-aligned pages inside [p, p + bytes) back to the
-// kernel: for an array read once more before it is freed, released as it
-// is read. The range must not be read again (a page reads as zeros). A
-// no-op where the system cannot do it.
-void release_pages(void* p, std::size_t bytes);
-
 // v.assign(n, value), with the new memory advised before it is first touched
 // (advice given after the zero-fill would leave the 4 KiB pages in place).
 template <class T>

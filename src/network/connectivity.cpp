@@ -40,6 +40,7 @@ ConnectivityBuilder::ConnectivityBuilder(std::size_t n_gids, std::size_t n_local
                           " threads per process pointsim supports fewer than 2^32 / " + std::to_string(n_blocks) +
                           "; use fewer threads");
     const unsigned target_bits = bits_for(n_local_neurons);
+    target_bits_ = target_bits;
     const unsigned kind_bits = 64 - Connectivity::kDelayBits - target_bits;
     c_.target_shift = kind_bits;
     c_.target_mask = (std::uint64_t{1} << target_bits) - 1;
@@ -52,7 +53,15 @@ void ConnectivityBuilder::allocate() {
     std::partial_sum(counts_.begin(), counts_.end(), counts_.begin());
     // Unfilled: each page is first touched where pass 2 writes it, on the
     // threads that add the stages' parts, rather than by one zero-fill here.
-    resize_unfilled_on_huge_pages(words_, counts_.back());
+    // Narrow rows start with the bits beside the target shared out evenly
+    // (fit_rows() moves the split as delays and kinds come).
+    narrow_ = allow_narrow_ && target_bits_ + 2 <= 32;
+    if (narrow_) {
+        narrow_kind_bits_ = 1 + (32 - target_bits_ - 2) / 2;
+        resize_unfilled_on_huge_pages(narrow_rows_, counts_.back());
+    } else {
+        resize_unfilled_on_huge_pages(words_, counts_.back());
+    }
     next_.assign(counts_.begin(), counts_.end() - 1);
     staged_words_.reserve(staged_limit_);
     staged_rows_.reserve(staged_limit_);
@@ -74,6 +83,7 @@ std::size_t ConnectivityBuilder::staged_limit(std::size_t n_gids) {
 // the rows the stage touches are visited, so a flush costs O(stage), not
 // O(rows) (blocks x gids rows can be millions).
 void ConnectivityBuilder::flush_staged() {
+    fit_rows(max_delay_);
     if (staged_count_.size() != next_.size()) staged_count_.assign(next_.size(), 0);  // zero between flushes
     touched_.clear();
     for (const std::uint32_t r : staged_rows_)
@@ -85,8 +95,16 @@ void ConnectivityBuilder::flush_staged() {
         staged_count_[r] = offset;  // now the row's write position in grouped_
         offset += n;
     }
-    grouped_.resize(staged_words_.size());
-    for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped_[staged_count_[staged_rows_[i]]++] = staged_words_[i];
+    // Narrow rows: the words are narrowed as they are grouped.
+    if (narrow_) {
+        const Narrowing narrow = narrowing();
+        grouped_narrow_.resize(staged_words_.size());
+        for (std::size_t i = 0; i < staged_words_.size(); ++i)
+            grouped_narrow_[staged_count_[staged_rows_[i]]++] = narrow(staged_words_[i]);
+    } else {
+        grouped_.resize(staged_words_.size());
+        for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped_[staged_count_[staged_rows_[i]]++] = staged_words_[i];
+    }
     std::uint32_t begin = 0;
     for (const std::uint32_t r : touched_) {
         const std::uint32_t end = staged_count_[r];
@@ -94,7 +112,12 @@ void ConnectivityBuilder::flush_staged() {
         if (next_[r] + (end - begin) > counts_[r + 1])
             throw std::logic_error("ConnectivityBuilder::add: more synapses in row " + std::to_string(r) +
                                    " than were counted before allocate()");
-        std::copy(grouped_.begin() + begin, grouped_.begin() + end, words_.begin() + static_cast<std::ptrdiff_t>(next_[r]));
+        if (narrow_) {
+            std::copy(grouped_narrow_.begin() + begin, grouped_narrow_.begin() + end,
+                      narrow_rows_.begin() + static_cast<std::ptrdiff_t>(next_[r]));
+        } else {
+            std::copy(grouped_.begin() + begin, grouped_.begin() + end, words_.begin() + static_cast<std::ptrdiff_t>(next_[r]));
+        }
         next_[r] += end - begin;
         begin = end;
     }
@@ -151,10 +174,19 @@ void ConnectivityBuilder::add_counts(const std::vector<Counter>& counters) {
         for (std::size_t r = 0; r < counter.counts_.size(); ++r) counts_[r + 1] += counter.counts_[r];
 }
 
-void ConnectivityBuilder::add_stages_part(const std::vector<Stage>& stages, std::size_t part) {
+void ConnectivityBuilder::begin_add_stages(const std::vector<Stage>& stages) {
     if (!staged_words_.empty())
-        throw std::logic_error("ConnectivityBuilder::add_stages_part after add(): the added synapses would come later");
+        throw std::logic_error("ConnectivityBuilder::begin_add_stages after add(): the added synapses would come later");
+    Step max_delay = max_delay_;
+    for (const Stage& stage : stages) max_delay = std::max(max_delay, stage.max_delay_);
+    fit_rows(max_delay);
+    stages_begun_ = true;
+}
+
+void ConnectivityBuilder::add_stages_part(const std::vector<Stage>& stages, std::size_t part) {
+    if (!stages_begun_) throw std::logic_error("ConnectivityBuilder::add_stages_part without begin_add_stages()");
     // Each row gets its synapses in the order of the stages, as from add().
+    const Narrowing narrow = narrowing();
     for (const Stage& stage : stages) {
         if (part >= stage.rows_.size()) throw std::logic_error("ConnectivityBuilder::add_stages_part: no such part");
         const auto& rows = stage.rows_[part];
@@ -162,12 +194,14 @@ void ConnectivityBuilder::add_stages_part(const std::vector<Stage>& stages, std:
         for (std::size_t i = 0; i < rows.size(); ++i) {
             const std::uint32_t r = rows[i];
             if (next_[r] == counts_[r + 1]) overfull_ = true;
+            else if (narrow_) narrow_rows_[next_[r]++] = narrow(words[i]);
             else words_[next_[r]++] = words[i];
         }
     }
 }
 
 void ConnectivityBuilder::end_add_stages(std::vector<Stage>& stages) {
+    stages_begun_ = false;
     if (overfull_)
         throw std::logic_error("ConnectivityBuilder::end_add_stages: more synapses in a row than were counted before allocate()");
     for (Stage& stage : stages) {
@@ -178,33 +212,67 @@ void ConnectivityBuilder::end_add_stages(std::vector<Stage>& stages) {
     }
 }
 
+void ConnectivityBuilder::fit_rows(Step max_delay) {
+    if (!narrow_) return;
+    const unsigned need_delay = bits_for(static_cast<std::uint64_t>(max_delay) + 1);
+    const unsigned need_kind = bits_for(std::max<std::size_t>(1, c_.kind_weight.size()));
+    if (need_kind <= narrow_kind_bits_ && need_delay <= 32 - target_bits_ - narrow_kind_bits_) return;
+    // The words in the rows so far, [counts_[r], next_[r]) of each row r, as
+    // wide words (their fields do not depend on the split).
+    const unsigned old_kind_bits = narrow_kind_bits_;
+    const std::uint64_t old_kind_mask = (std::uint64_t{1} << old_kind_bits) - 1;
+    auto wide_word = [&](std::uint32_t n) {
+        const std::uint64_t delay = n >> (target_bits_ + old_kind_bits);
+        const std::uint64_t target = (n >> old_kind_bits) & c_.target_mask;
+        return (delay << (64 - Connectivity::kDelayBits)) | (target << c_.target_shift) | (n & old_kind_mask);
+    };
+    const std::size_t n_rows = next_.size();
+    if (need_delay + target_bits_ + need_kind > 32) {  // for good: delays and kinds only grow
+        resize_unfilled_on_huge_pages(words_, narrow_rows_.size());
+        for (std::size_t r = 0; r < n_rows; ++r)
+            for (std::uint64_t k = counts_[r]; k < next_[r]; ++k) words_[k] = wide_word(narrow_rows_[k]);
+        UnfilledVector<std::uint32_t>().swap(narrow_rows_);
+        narrow_ = false;
+        return;
+    }
+    narrow_kind_bits_ = need_kind + (32 - target_bits_ - need_delay - need_kind) / 2;
+    const Narrowing narrow = narrowing();
+    for (std::size_t r = 0; r < n_rows; ++r)
+        for (std::uint64_t k = counts_[r]; k < next_[r]; ++k) narrow_rows_[k] = narrow(wide_word(narrow_rows_[k]));
+}
+
 // Rows counted larger than filled (edges that turned out to be plastic, or
 // counted and then not added) keep their words at the front of their room:
 // move them together so that each row starts where the previous one ends.
 void ConnectivityBuilder::close_up_rows() {
-    const std::size_t n_rows = next_.size();
-    std::uint64_t write = 0;
-    for (std::size_t r = 0; r < n_rows; ++r) {
-        const std::uint64_t begin = counts_[r], end = next_[r];
-        if (write != begin) std::copy(words_.begin() + static_cast<std::ptrdiff_t>(begin),
-                                      words_.begin() + static_cast<std::ptrdiff_t>(end),
-                                      words_.begin() + static_cast<std::ptrdiff_t>(write));
-        counts_[r] = write;
-        write += end - begin;
-    }
-    counts_[n_rows] = write;
-    words_.resize(write);
-    if (write < words_.capacity() / 4 * 3) words_.shrink_to_fit();
+    auto close_up = [this](auto& words) {
+        const std::size_t n_rows = next_.size();
+        std::uint64_t write = 0;
+        for (std::size_t r = 0; r < n_rows; ++r) {
+            const std::uint64_t begin = counts_[r], end = next_[r];
+            if (write != begin) std::copy(words.begin() + static_cast<std::ptrdiff_t>(begin),
+                                          words.begin() + static_cast<std::ptrdiff_t>(end),
+                                          words.begin() + static_cast<std::ptrdiff_t>(write));
+            counts_[r] = write;
+            write += end - begin;
+        }
+        counts_[n_rows] = write;
+        words.resize(write);
+        if (write < words.capacity() / 4 * 3) words.shrink_to_fit();
+    };
+    if (narrow_) close_up(narrow_rows_);
+    else close_up(words_);
 }
 
 namespace {
 
 // Insertion sort that gives up after `budget` element moves: true if it
 // sorted [first, last). For rows that are sorted but for a few ties.
-bool insertion_sort_within(std::uint64_t* first, std::uint64_t* last, std::size_t budget) {
-    for (std::uint64_t* i = first + 1; i < last; ++i) {
-        const std::uint64_t v = *i;
-        std::uint64_t* j = i;
+template <class Word>
+bool insertion_sort_within(Word* first, Word* last, std::size_t budget) {
+    for (Word* i = first + 1; i < last; ++i) {
+        const Word v = *i;
+        Word* j = i;
         while (j > first && *(j - 1) > v) {
             *j = *(j - 1);
             --j;
@@ -222,13 +290,13 @@ bool insertion_sort_within(std::uint64_t* first, std::uint64_t* last, std::size_
 // edge-file order is sorted by target when the file is (BMTK's and pointsim's
 // files are): a stable counting sort by delay then leaves only ties of
 // (delay, target) out of order. Any other row gets std::sort.
-void sort_row(std::uint64_t* first, std::uint64_t* last, std::vector<std::uint64_t>& scratch,
-              std::vector<std::uint32_t>& at) {
+// kShift: the delay's shift in a word.
+template <class Word>
+void sort_row(Word* first, Word* last, unsigned kShift, std::vector<Word>& scratch, std::vector<std::uint32_t>& at) {
     const auto n = static_cast<std::size_t>(last - first);
     if (n < 2 || std::is_sorted(first, last)) return;
-    constexpr unsigned kShift = 64 - Connectivity::kDelayBits;
-    std::uint64_t lo = first[0] >> kShift, hi = lo;
-    for (const std::uint64_t* w = first; w < last; ++w) {
+    Word lo = first[0] >> kShift, hi = lo;
+    for (const Word* w = first; w < last; ++w) {
         lo = std::min(lo, *w >> kShift);
         hi = std::max(hi, *w >> kShift);
     }
@@ -237,10 +305,10 @@ void sort_row(std::uint64_t* first, std::uint64_t* last, std::vector<std::uint64
         return;
     }
     at.assign(hi - lo + 2, 0);
-    for (const std::uint64_t* w = first; w < last; ++w) ++at[(*w >> kShift) - lo + 1];
+    for (const Word* w = first; w < last; ++w) ++at[(*w >> kShift) - lo + 1];
     std::partial_sum(at.begin(), at.end(), at.begin());
     scratch.resize(n);
-    for (const std::uint64_t* w = first; w < last; ++w) scratch[at[(*w >> kShift) - lo]++] = *w;
+    for (const Word* w = first; w < last; ++w) scratch[at[(*w >> kShift) - lo]++] = *w;
     std::copy(scratch.begin(), scratch.end(), first);
     if (!insertion_sort_within(first, last, n)) std::sort(first, last);
 }
@@ -253,6 +321,7 @@ Connectivity ConnectivityBuilder::finish() {
     std::vector<std::uint64_t>().swap(staged_words_);
     std::vector<std::uint32_t>().swap(staged_rows_);
     std::vector<std::uint64_t>().swap(grouped_);
+    std::vector<std::uint32_t>().swap(grouped_narrow_);
     std::vector<std::uint32_t>().swap(staged_count_);
     std::vector<std::uint32_t>().swap(touched_);
     // Renumber kinds by (channel, weight) so the order within a row depends
@@ -276,70 +345,41 @@ Connectivity ConnectivityBuilder::finish() {
     kinds_.clear();
     kind_cache_ = KindCache{};
 
-    if (n_added_ != words_.size()) close_up_rows();
+    if (n_added_ != (narrow_ ? narrow_rows_.size() : words_.size())) close_up_rows();
     std::vector<std::uint64_t>().swap(next_);
     c_.row_begin = std::move(counts_);
     // Renumber the kinds and sort every row into its canonical order (rows
     // are disjoint: the result does not depend on which thread sorts which).
-    const std::uint64_t kind_mask = c_.kind_mask;
     const auto n_rows = static_cast<std::int64_t>(c_.row_begin.size() - 1);
+    auto sort_rows = [&](auto& words, unsigned delay_shift, std::uint64_t kind_mask) {
+        using Word = typename std::decay_t<decltype(words)>::value_type;
 #pragma omp parallel num_threads(threads_) if (threads_ > 1)
-    {
-        std::vector<std::uint64_t> scratch;
-        std::vector<std::uint32_t> at;
+        {
+            std::vector<Word> scratch;
+            std::vector<std::uint32_t> at;
 #pragma omp for schedule(dynamic, 1024)
-        for (std::int64_t row = 0; row < n_rows; ++row) {
-            std::uint64_t* first = words_.data() + c_.row_begin[static_cast<std::size_t>(row)];
-            std::uint64_t* last = words_.data() + c_.row_begin[static_cast<std::size_t>(row) + 1];
-            for (std::uint64_t* w = first; w < last; ++w) *w = (*w & ~kind_mask) | new_id[*w & kind_mask];
-            sort_row(first, last, scratch, at);
+            for (std::int64_t row = 0; row < n_rows; ++row) {
+                Word* first = words.data() + c_.row_begin[static_cast<std::size_t>(row)];
+                Word* last = words.data() + c_.row_begin[static_cast<std::size_t>(row) + 1];
+                for (Word* w = first; w < last; ++w) *w = static_cast<Word>((*w & ~kind_mask) | new_id[*w & kind_mask]);
+                sort_row(first, last, delay_shift, scratch, at);
+            }
         }
-    }
-    c_.min_delay = words_.empty() ? 1 : min_delay_;
+    };
+    c_.min_delay = (narrow_ ? narrow_rows_.empty() : words_.empty()) ? 1 : min_delay_;
     c_.max_delay = max_delay_;
-    if (allow_narrow_) narrow_words();
-    if (!c_.narrow) c_.wide_words = std::move(words_);
-    return std::move(c_);
-}
-
-// 32-bit words if [delay | target | kind] fits: the same fields, in the same
-// order, so each row stays sorted. The wide words are released 2 MiB at a
-// time as they are read, so that the two arrays never need both their sizes.
-void ConnectivityBuilder::narrow_words() {
-    const unsigned kind_bits = bits_for(std::max<std::size_t>(1, c_.kind_weight.size()));
-    const unsigned target_bits = bits_for(c_.target_mask + 1);
-    const unsigned delay_bits = bits_for(static_cast<std::uint64_t>(max_delay_) + 1);
-    if (kind_bits + target_bits + delay_bits > 32) return;
-    const unsigned old_target_shift = c_.target_shift;
-    const unsigned old_delay_shift = c_.delay_shift;
-    const std::uint64_t target_mask = c_.target_mask, old_kind_mask = c_.kind_mask;
-    c_.narrow = true;
-    c_.target_shift = kind_bits;
-    c_.delay_shift = kind_bits + target_bits;
-    c_.kind_mask = (std::uint64_t{1} << kind_bits) - 1;
-    const unsigned target_shift = c_.target_shift, delay_shift = c_.delay_shift;
-    const std::size_t n = words_.size();
-    resize_unfilled_on_huge_pages(c_.narrow_words, n);
-    // Chunks end on 2 MiB boundaries of the wide array's addresses (the first
-    // is shorter), so each chunk's whole pages are its own.
-    constexpr std::size_t kPage = std::size_t{2} << 20, kChunk = kPage / sizeof(std::uint64_t);
-    const std::size_t first_end = (kPage - reinterpret_cast<std::uintptr_t>(words_.data()) % kPage) % kPage / sizeof(std::uint64_t);
-    const auto n_chunks = static_cast<std::int64_t>(1 + (n > first_end ? (n - first_end + kChunk - 1) / kChunk : 0));
-    const std::uint64_t* wide = words_.data();
-    std::uint32_t* narrow = c_.narrow_words.data();
-#pragma omp parallel for schedule(static) num_threads(threads_) if (threads_ > 1)
-    for (std::int64_t chunk = 0; chunk < n_chunks; ++chunk) {
-        const std::size_t begin = chunk == 0 ? 0 : std::min(n, first_end + static_cast<std::size_t>(chunk - 1) * kChunk);
-        const std::size_t end = std::min(n, first_end + static_cast<std::size_t>(chunk) * kChunk);
-        for (std::size_t k = begin; k < end; ++k) {
-            const std::uint64_t w = wide[k];
-            narrow[k] = static_cast<std::uint32_t>(((w >> old_delay_shift) << delay_shift) |
-                                                   (((w >> old_target_shift) & target_mask) << target_shift) |
-                                                   (w & old_kind_mask));
-        }
-        release_pages(words_.data() + begin, (end - begin) * sizeof(std::uint64_t));
+    if (narrow_) {
+        c_.narrow = true;
+        c_.target_shift = narrow_kind_bits_;
+        c_.delay_shift = narrow_kind_bits_ + target_bits_;
+        c_.kind_mask = (std::uint64_t{1} << narrow_kind_bits_) - 1;
+        sort_rows(narrow_rows_, c_.delay_shift, c_.kind_mask);
+        c_.narrow_words = std::move(narrow_rows_);
+    } else {
+        sort_rows(words_, c_.delay_shift, c_.kind_mask);
+        c_.wide_words = std::move(words_);
     }
-    UnfilledVector<std::uint64_t>().swap(words_);
+    return std::move(c_);
 }
 
 }  // namespace pointsim::network

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -57,7 +58,8 @@ struct Connectivity {
     std::uint8_t channel(std::size_t k) const { return kind_channel[kind(k)]; }
 };
 
-// Builds the rows in two passes over the edges, with 8 bytes per synapse:
+// Builds the rows in two passes over the edges, with 4 bytes per synapse
+// where the words fit 32 bits (8 where they do not):
 //  1. count(source, target) for every synapse that add() may add later (more
 //     is allowed: rows are closed up in finish()), then allocate();
 //  2. add() each synapse: it goes into its row, in the order added (staged
@@ -68,8 +70,13 @@ struct Connectivity {
 //     the add_stages_part() calls put into the rows, in order.
 // finish() then puts every row into its canonical order (edge files are
 // mostly sorted by target, so a row arrives sorted by target and a stable
-// counting sort by delay usually finishes it; a general sort otherwise) and
-// narrows the words to 32 bits where they fit (unless allow_narrow(false)).
+// counting sort by delay usually finishes it; a general sort otherwise).
+// The rows are 32-bit words from the start (unless allow_narrow(false)),
+// with the bits left by the targets split between delay and kind: before
+// words go into the rows (a flush of add()'s stage, begin_add_stages()),
+// the split is moved if the longest delay or the kinds so far outgrow it
+// (the words already in the rows re-encoded), and the rows are widened to
+// 64 bits, once, if the two no longer fit together.
 class ConnectivityBuilder {
     struct KindKey {
         std::uint64_t weight_bits;
@@ -114,10 +121,13 @@ public:
         max_delay_ = std::max(max_delay_, delay);
     }
     std::size_t size() const { return n_added_; }
-    // Whether finish() may narrow the words to 32 bits (default: yes). The
-    // results do not depend on it; the wide words can be asked for to check
-    // that (POINTSIM_SYNAPSE_WORDS=64, network::build).
-    void allow_narrow(bool allowed) { allow_narrow_ = allowed; }
+    // Whether the words may be 32 bits wide (default: yes); before
+    // allocate(). The results do not depend on it; the wide words can be
+    // asked for to check that (POINTSIM_SYNAPSE_WORDS=64, network::build).
+    void allow_narrow(bool allowed) {
+        if (allocated_) throw std::logic_error("ConnectivityBuilder::allow_narrow after allocate()");
+        allow_narrow_ = allowed;
+    }
     Connectivity finish();
     // Synapses add() stages per flush: about 16 per source gid, so that a
     // flush writes each row a run of words rather than one or two (a chunk
@@ -144,6 +154,7 @@ public:
     // into its own Stage (the same checks as ConnectivityBuilder::add; Stages
     // of one builder may work at the same time), which sorts its synapses
     // into `parts` parts by row (runs of 64 rows, spread by a hash); then
+    // begin_add_stages() (on one thread: it may re-encode the rows), then
     // add_stages_part() for every part of [0, parts), on as many threads at
     // once (the parts own disjoint rows), puts them into the rows as if
     // add()ed in the order of the stages, then of each stage; then
@@ -174,6 +185,7 @@ public:
         std::vector<std::vector<std::uint64_t>> words_;  // per part
         Step min_delay_ = std::numeric_limits<Step>::max(), max_delay_ = 1;
     };
+    void begin_add_stages(const std::vector<Stage>& stages);
     void add_stages_part(const std::vector<Stage>& stages, std::size_t part);
     void end_add_stages(std::vector<Stage>& stages);
 
@@ -208,16 +220,42 @@ private:
     [[noreturn]] static void fail_delay_too_long(Step delay);
     [[noreturn]] static void fail_not_allocated(const char* caller);
     void flush_staged();
+    // Makes the rows' layout hold delays up to max_delay and every kind met
+    // so far: moves the narrow split or widens the rows (re-encoding the
+    // words already in them).
+    void fit_rows(Step max_delay);
+    // Wide words to narrow ones with the current split. A copy is taken
+    // into a local before a loop: the loop's stores of 32-bit words could
+    // otherwise alias the builder's members, which would be read again after
+    // every store.
+    struct Narrowing {
+        unsigned wide_target_shift, target_shift, delay_shift;
+        std::uint64_t target_mask, wide_kind_mask;
+        std::uint32_t operator()(std::uint64_t w) const {
+            const std::uint64_t delay = w >> (64 - Connectivity::kDelayBits);
+            const std::uint64_t target = (w >> wide_target_shift) & target_mask;
+            return static_cast<std::uint32_t>((delay << delay_shift) | (target << target_shift) | (w & wide_kind_mask));
+        }
+    };
+    Narrowing narrowing() const {
+        return {c_.target_shift, narrow_kind_bits_, narrow_kind_bits_ + target_bits_, c_.target_mask, c_.kind_mask};
+    }
     void close_up_rows();
-    void narrow_words();
 
     Connectivity c_;
-    UnfilledVector<std::uint64_t> words_;  // not filled: pass 2 writes every word kept (close_up_rows)
+    // The rows: 64-bit words_, or narrow_rows_ [delay | target | kind] of
+    // 32 bits with narrow_kind_bits_ of kind. Not filled: pass 2 writes every
+    // word kept (close_up_rows).
+    UnfilledVector<std::uint64_t> words_;
+    UnfilledVector<std::uint32_t> narrow_rows_;
+    bool narrow_ = false;
+    unsigned target_bits_ = 0, narrow_kind_bits_ = 0;
     std::vector<std::uint64_t> counts_;   // pass 1: per row (shifted by one); then the rows' first words
     std::vector<std::uint64_t> next_;     // pass 2: where each row's next word goes
     std::vector<std::uint64_t> staged_words_;  // added, not yet in their rows
     std::vector<std::uint32_t> staged_rows_;
     std::vector<std::uint64_t> grouped_;       // flush_staged(): staged words grouped by row
+    std::vector<std::uint32_t> grouped_narrow_;  // the same, narrowed (narrow rows)
     std::vector<std::uint32_t> staged_count_;  // flush_staged(): per row, zero between flushes
     std::vector<std::uint32_t> touched_;       // flush_staged(): rows of the stage, first appearance order
     std::vector<std::uint32_t> block_flat_begin_;
@@ -226,6 +264,7 @@ private:
     std::size_t n_added_ = 0;
     bool allocated_ = false;
     bool allow_narrow_ = true;
+    bool stages_begun_ = false;  // begin_add_stages() fitted the rows to the stages
     int threads_ = 1;  // one per thread block: they sort in finish()
     std::mutex kinds_mutex_;  // Stages add kinds from several threads
     std::atomic<bool> overfull_{false};  // add_stages_part: a row had more synapses than counted

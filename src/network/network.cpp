@@ -999,6 +999,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
 
     ComponentCache components;
     ConnectivityBuilder synapses(net.n_gids(), net.n_neurons(), net.block_flat_begin);
+    synapses.allow_narrow(!wide_synapse_words_asked());
     // Two threads or more, in both passes: each chunk of rows is cut into
     // shares, each done by a task of the team while the next chunk is read.
     // Pass 1 counts into a Counter per thread; pass 2 stages each share,
@@ -1116,6 +1117,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                                   share_plastic[0]);
                     }
                     const std::size_t before = synapses.size() + plastic.size();
+                    synapses.begin_add_stages(stages);
                     run_tasks(n_parts, [&](std::size_t part) { synapses.add_stages_part(stages, part); });
                     synapses.end_add_stages(stages);
                     for (auto& share : share_plastic) {
@@ -1127,7 +1129,6 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 });
         }
     }
-    synapses.allow_narrow(!wide_synapse_words_asked());
     net.connectivity = synapses.finish();
     net.plastic = build_plastic(std::move(plastic), net.n_gids(), recorder_models(cfg));
     // Plastic synapses share the exchange interval and ring buffer with static ones.

@@ -174,33 +174,6 @@ TEST(HugePagesTest, UnfilledResizeKeepsTheValuesBeforeIt) {
     EXPECT_EQ(copy, (std::vector<std::uint64_t>{1, 2, 3}));
 }
 
-// The wide words are released as they are narrowed: only whole aligned
-// 2 MiB pages inside the range, so the values around it stay.
-TEST(HugePagesTest, ReleaseKeepsTheValuesAroundTheRange) {
-    const std::size_t n = (std::size_t{9} << 20) / sizeof(std::uint64_t);  // 9 MiB: at least 3 aligned pages
-    pointsim::UnfilledVector<std::uint64_t> v;
-    pointsim::resize_unfilled_on_huge_pages(v, n);
-    std::fill(v.begin(), v.end(), std::uint64_t{5});
-    constexpr std::size_t kPage = std::size_t{2} << 20;
-    const std::size_t first_page = (kPage - reinterpret_cast<std::uintptr_t>(v.data()) % kPage) % kPage / sizeof(std::uint64_t);
-    const std::size_t words_per_page = kPage / sizeof(std::uint64_t);
-    // From one word before the second aligned page to one word after its end:
-    // only that page is whole inside.
-    const std::size_t begin = first_page + words_per_page - 1, end = first_page + 2 * words_per_page + 1;
-    pointsim::release_pages(v.data() + begin, (end - begin) * sizeof(std::uint64_t));
-    EXPECT_EQ(v[begin], 5u);
-    EXPECT_EQ(v[end - 1], 5u);
-    EXPECT_EQ(v.front(), 5u);
-    EXPECT_EQ(v.back(), 5u);
-#if defined(__linux__)
-    EXPECT_EQ(v[begin + 1], 0u);  // the page came back from the kernel zeroed
-    EXPECT_EQ(v[end - 2], 0u);
-#endif
-    pointsim::release_pages(nullptr, kPage);  // nothing to release: returns
-    pointsim::release_pages(v.data(), 1);
-    EXPECT_EQ(v.front(), 5u);
-}
-
 TEST(ConnectivityBuilderTest, TargetSortedInputGivesSortedRows) {
     build_and_check(target_sorted(300, 200, 40, 15, 3, 1), 300, 200, 1);
 }
@@ -290,7 +263,7 @@ Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std
         for (auto& t : threads) t.join();
     };
     // Chunk by chunk: share p of the chunk through to_stage(stages[p], synapse),
-    // then put_part(part) for every part, then end().
+    // then begin_add_stages(), put_part(part) for every part, then end().
     auto in_chunks = [&](auto&& to_stage, auto&& put_part, auto&& end) {
         for (std::size_t first = 0; first < synapses.size(); first += chunk) {
             const std::size_t n = std::min(chunk, synapses.size() - first);
@@ -301,6 +274,7 @@ Connectivity build(const std::vector<Synapse>& synapses, std::size_t n_gids, std
             std::size_t staged = 0;
             for (const auto& stage : stages) staged += stage.size();
             EXPECT_EQ(staged, n);
+            builder.begin_add_stages(stages);
             on_threads(put_part);
             end();
             for (const auto& stage : stages) EXPECT_EQ(stage.size(), 0u);
@@ -358,6 +332,34 @@ TEST(ConnectivityBuilderTest, StagesOnThreadsGiveTheSameRowsAsAdd) {
     }
 }
 
+// The last tenth of `s` (after the first flush or chunk, when words are
+// already in the rows) with delay `late_delay` and `late_kinds` new weights.
+std::vector<Synapse> with_late(std::vector<Synapse> s, Step late_delay, int late_kinds) {
+    for (std::size_t i = s.size() - s.size() / 10; i < s.size(); ++i) {
+        if (i % 2 == 0) s[i].delay = late_delay;
+        s[i].channel = 0;
+        s[i].weight = 1000.5 + static_cast<double>(i % static_cast<std::size_t>(late_kinds));
+    }
+    return s;
+}
+
+// The rows start narrow with the bits beside the targets split evenly
+// between delay and kind (600 targets: 10 bits, then 11 and 11). Delays
+// and kinds that come late move the split (the rows written so far are
+// re-encoded) or, when the two no longer fit beside the targets, widen the
+// rows to 64 bits; either way the fields are those of the wide build.
+TEST(ConnectivityBuilderTest, LateDelaysAndKindsMoveTheSplitOrWidenTheRows) {
+    const auto base = target_sorted(1000, 600, 500, 20, 5, 14);  // 300,000 synapses, 5 kinds: two flushes
+    EXPECT_TRUE(narrowed(with_late(base, 100000, 3), 1000, 600, 1));              // 17 + 10 + 3 bits
+    EXPECT_TRUE(narrowed(with_late(base, 20, 3000), 1000, 600, 2));               // 5 + 10 + 12 bits
+    EXPECT_FALSE(narrowed(with_late(base, (Step{1} << 20) - 1, 3), 1000, 600, 1));  // 20 + 10 + 3: wide
+    // The same with the stages on threads, fitted chunk by chunk.
+    for (const auto& late : {with_late(base, 100000, 3), with_late(base, 20, 3000), with_late(base, (Step{1} << 20) - 1, 3)}) {
+        const Connectivity one = build(late, 1000, 600, 2, 0, 20000);
+        expect_same(build(late, 1000, 600, 2, 3, 20000), one);
+    }
+}
+
 TEST(ConnectivityBuilderTest, StagesWithMoreThanCountedAreALogicError) {
     ConnectivityBuilder b(4, 4);
     b.count(1, 0);
@@ -365,11 +367,23 @@ TEST(ConnectivityBuilderTest, StagesWithMoreThanCountedAreALogicError) {
     std::vector<ConnectivityBuilder::Stage> stages(2, ConnectivityBuilder::Stage(b, 2));
     stages[0].add(1, 0, 0, 1.0, 1);
     stages[1].add(1, 3, 0, 1.0, 1);
+    EXPECT_THROW(b.add_stages_part(stages, 0), std::logic_error);  // not begun
+    b.begin_add_stages(stages);
     for (std::size_t part = 0; part < 2; ++part) b.add_stages_part(stages, part);
-    EXPECT_THROW(b.end_add_stages(stages), std::logic_error);
     EXPECT_THROW(b.add_stages_part(stages, 2), std::logic_error);  // stages of 2 parts: no part 2
+    EXPECT_THROW(b.end_add_stages(stages), std::logic_error);
     ConnectivityBuilder before_allocate(4, 4);
     EXPECT_THROW(ConnectivityBuilder::Stage(before_allocate, 1).add(0, 0, 0, 1.0, 1), std::logic_error);
+}
+
+TEST(ConnectivityBuilderTest, TheWidthIsChosenBeforeAllocate) {
+    ConnectivityBuilder b(4, 4);
+    b.allow_narrow(false);
+    b.count(1, 0);
+    b.allocate();
+    EXPECT_THROW(b.allow_narrow(true), std::logic_error);
+    b.add(1, 0, 0, 1.0, 1);
+    EXPECT_FALSE(b.finish().narrow);
 }
 
 TEST(ConnectivityBuilderTest, AddingMoreThanCountedIsALogicError) {
