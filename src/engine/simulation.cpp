@@ -327,14 +327,12 @@ void Simulation::deliver(Block& b, const std::vector<comm::Spike>& spikes) {
     // Static synapses only: by arrival step, unless that costs more. With
     // synapses with state, a spike's plastic and static weights go in
     // together, spike after spike (the order of the sums).
+    auto deliver_words = [&](const auto* words) {
+        if (!net_.plastic.empty() || !deliver_by_arrival(b, spikes, words)) deliver_spike_by_spike(b, spikes, words);
+    };
     const auto& c = net_.connectivity;
-    if (c.narrow) {
-        if (!net_.plastic.empty() || !deliver_by_arrival(b, spikes, c.narrow_words.data()))
-            deliver_spike_by_spike(b, spikes, c.narrow_words.data());
-    } else {
-        if (!net_.plastic.empty() || !deliver_by_arrival(b, spikes, c.wide_words.data()))
-            deliver_spike_by_spike(b, spikes, c.wide_words.data());
-    }
+    if (c.narrow) deliver_words(c.narrow_words.data());
+    else deliver_words(c.wide_words.data());
 }
 
 template <class Word>

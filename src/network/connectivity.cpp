@@ -95,32 +95,25 @@ void ConnectivityBuilder::flush_staged() {
         staged_count_[r] = offset;  // now the row's write position in grouped_
         offset += n;
     }
-    // Narrow rows: the words are narrowed as they are grouped.
-    if (narrow_) {
-        const Narrowing narrow = narrowing();
-        grouped_narrow_.resize(staged_words_.size());
-        for (std::size_t i = 0; i < staged_words_.size(); ++i)
-            grouped_narrow_[staged_count_[staged_rows_[i]]++] = narrow(staged_words_[i]);
-    } else {
-        grouped_.resize(staged_words_.size());
-        for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped_[staged_count_[staged_rows_[i]]++] = staged_words_[i];
-    }
-    std::uint32_t begin = 0;
-    for (const std::uint32_t r : touched_) {
-        const std::uint32_t end = staged_count_[r];
-        staged_count_[r] = 0;
-        if (next_[r] + (end - begin) > counts_[r + 1])
-            throw std::logic_error("ConnectivityBuilder::add: more synapses in row " + std::to_string(r) +
-                                   " than were counted before allocate()");
-        if (narrow_) {
-            std::copy(grouped_narrow_.begin() + begin, grouped_narrow_.begin() + end,
-                      narrow_rows_.begin() + static_cast<std::ptrdiff_t>(next_[r]));
-        } else {
-            std::copy(grouped_.begin() + begin, grouped_.begin() + end, words_.begin() + static_cast<std::ptrdiff_t>(next_[r]));
+    // Grouped into `grouped`, then a copy per row into `rows`; narrow rows
+    // get their words narrowed as they are grouped.
+    auto group_and_put = [&](auto& grouped, auto& rows, auto convert) {
+        grouped.resize(staged_words_.size());
+        for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped[staged_count_[staged_rows_[i]]++] = convert(staged_words_[i]);
+        std::uint32_t begin = 0;
+        for (const std::uint32_t r : touched_) {
+            const std::uint32_t end = staged_count_[r];
+            staged_count_[r] = 0;
+            if (next_[r] + (end - begin) > counts_[r + 1])
+                throw std::logic_error("ConnectivityBuilder::add: more synapses in row " + std::to_string(r) +
+                                       " than were counted before allocate()");
+            std::copy(grouped.begin() + begin, grouped.begin() + end, rows.begin() + static_cast<std::ptrdiff_t>(next_[r]));
+            next_[r] += end - begin;
+            begin = end;
         }
-        next_[r] += end - begin;
-        begin = end;
-    }
+    };
+    if (narrow_) group_and_put(grouped_narrow_, narrow_rows_, narrowing());
+    else group_and_put(grouped_, words_, [](std::uint64_t w) { return w; });
     staged_words_.clear();
     staged_rows_.clear();
 }
@@ -345,7 +338,7 @@ Connectivity ConnectivityBuilder::finish() {
     kinds_.clear();
     kind_cache_ = KindCache{};
 
-    if (n_added_ != (narrow_ ? narrow_rows_.size() : words_.size())) close_up_rows();
+    if (n_added_ != (narrow_ ? narrow_rows_.size() : words_.size())) close_up_rows();  // now they hold n_added_
     std::vector<std::uint64_t>().swap(next_);
     c_.row_begin = std::move(counts_);
     // Renumber the kinds and sort every row into its canonical order (rows
@@ -366,7 +359,7 @@ Connectivity ConnectivityBuilder::finish() {
             }
         }
     };
-    c_.min_delay = (narrow_ ? narrow_rows_.empty() : words_.empty()) ? 1 : min_delay_;
+    c_.min_delay = n_added_ == 0 ? 1 : min_delay_;
     c_.max_delay = max_delay_;
     if (narrow_) {
         c_.narrow = true;
