@@ -783,6 +783,39 @@ void read_and_process_on_team(std::uint64_t begin, std::uint64_t end, int thread
     if (error) std::rethrow_exception(error);
 }
 
+// The rows [begin, end) chunk by chunk on a team of `threads` threads when
+// the edge reader may be read from several threads at once: for each chunk,
+// read_and_convert(first, count, share) runs as a task for each of `n_shares`
+// shares (each reads its own rows), then apply(first, count, failed) on one
+// thread, `failed` saying whether a share threw (apply then does the chunk
+// again on one thread, which throws the first error in row order).
+template <class ReadAndConvert, class Apply>
+void read_concurrently_on_team(std::uint64_t begin, std::uint64_t end, int threads, std::size_t n_shares,
+                               ReadAndConvert&& read_and_convert, Apply&& apply) {
+    std::exception_ptr error;
+#pragma omp parallel num_threads(threads)
+#pragma omp single
+    try {
+        std::vector<std::uint8_t> failed(n_shares, 0);
+        for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
+            std::fill(failed.begin(), failed.end(), std::uint8_t{0});
+            for (std::size_t share = 0; share < n_shares; ++share) {
+#pragma omp task firstprivate(share) shared(failed, read_and_convert)
+                try {
+                    read_and_convert(first, count, share);
+                } catch (...) {
+                    failed[share] = 1;
+                }
+            }
+#pragma omp taskwait
+            apply(first, count, std::find(failed.begin(), failed.end(), 1) != failed.end());
+        });
+    } catch (...) {
+        error = std::current_exception();
+    }
+    if (error) std::rethrow_exception(error);
+}
+
 // f(part) for every part of [0, parts) as tasks of the current team; waits for them.
 template <class F>
 void run_tasks(std::size_t parts, F&& f) {
@@ -957,7 +990,10 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         const Population* tgt;
         std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
         bool all_local;  // every target of the population is on this rank
+        std::vector<std::string> attributes;  // read per edge row
+        bool concurrent;  // the reader may be read from several threads at once
     };
+    const std::vector<std::string> core_attributes{"syn_weight", "nsyns", "delay"};
     std::vector<Plan> plans;
     std::uint64_t rows_to_read = 0;
     for (const auto& files : cfg.edges) {
@@ -979,7 +1015,13 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 if (auto indexed = reader.target_ranges(local_node_ids)) ranges = std::move(*indexed);
             }
             for (const auto& [begin, end] : ranges) rows_to_read += end - begin;
-            plans.push_back({&files, std::move(reader), src, tgt, std::move(ranges), all_local});
+            std::vector<std::string> attributes = core_attributes;
+            for (const auto& param : reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + param);
+            // With threads, each reads its own rows when the columns can be
+            // read without HDF5 (contiguous datasets); else one thread reads.
+            const bool concurrent = threads > 1 && reader.prepare_concurrent_reads(attributes);
+            plans.push_back({&files, std::move(reader), src, tgt, std::move(ranges), all_local, std::move(attributes),
+                             concurrent});
         }
     }
 
@@ -1016,6 +1058,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     // Rows that pass 2 will reject are skipped here: add_block names them.
     using Ids = std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>>;  // sources, targets
     std::array<Ids, 2> ids;  // read buffers, reused chunk after chunk
+    std::vector<Ids> share_ids(stages.size());  // the same per share, for concurrent reads
     for (const auto& plan : plans) {
         const bool source_is_enough = plan.all_local && synapses.n_blocks() == 1;
         for (const auto& [begin, end] : plan.ranges) {
@@ -1047,6 +1090,22 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                 });
                 continue;
             }
+            if (plan.concurrent) {
+                read_concurrently_on_team(
+                    begin, end, threads, stages.size(),
+                    [&](std::size_t first, std::size_t count, std::size_t share) {
+                        const auto [from, to] = share_of(count, share, stages.size());
+                        Ids& mine = share_ids[share];
+                        read_ids(first + from, to - from, mine);
+                        count_rows(mine, 0, to - from, counters[static_cast<std::size_t>(omp_get_thread_num())]);
+                    },
+                    [&](std::size_t first, std::size_t count, bool failed) {
+                        if (!failed) return;
+                        read_ids(first, count, ids[0]);  // throws the chunk's first error
+                        throw std::logic_error("read_edges: a read that failed on a thread did not fail again");
+                    });
+                continue;
+            }
             read_and_process_on_team(
                 begin, end, threads, stages.size(), ids, read_ids,
                 [&](const Ids& ids, std::size_t share) {
@@ -1061,7 +1120,6 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     std::vector<ConnectivityBuilder::Counter>().swap(counters);
     synapses.allocate();
     std::vector<PendingPlastic> plastic;
-    const std::vector<std::string> core_attributes{"syn_weight", "nsyns", "delay"};
     const config::EdgeFiles* types_of = nullptr;
     std::optional<sonata::TypeTable> types;
     std::map<std::int64_t, EdgeType> edge_types;
@@ -1073,8 +1131,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         }
         EdgeFileContext ctx{*plan.files, *types, edge_types, components,
                             static_cast<std::uint64_t>(&plan - plans.data())};
-        std::vector<std::string> attributes = core_attributes;
-        for (const auto& name : plan.reader.dynamics_param_names()) attributes.push_back(kDynamicsParams + name);
+        const std::vector<std::string>& attributes = plan.attributes;
         std::array<sonata::EdgeBlock, 2> blocks;  // read buffers, reused chunk after chunk
         for (const auto& [begin, end] : plan.ranges) {
             auto read = [&](std::size_t first, std::size_t count, sonata::EdgeBlock& block) {
@@ -1095,6 +1152,47 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
             // done again on one thread, which throws the first bad row's error.
             std::vector<std::vector<PendingPlastic>> share_plastic(stages.size());
             std::vector<std::uint8_t> failed(stages.size(), 0);
+            auto again_on_one_thread = [&](const sonata::EdgeBlock& block, std::size_t count) {
+                for (std::size_t share = 0; share < stages.size(); ++share) {
+                    stages[share].clear();
+                    share_plastic[share].clear();
+                    failed[share] = 0;
+                }
+                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, count, stages[0], share_plastic[0]);
+            };
+            // The chunk's stages into the rows, its plastic synapses after the earlier ones.
+            auto put_stages = [&](std::size_t count) {
+                const std::size_t before = synapses.size() + plastic.size();
+                synapses.begin_add_stages(stages);
+                run_tasks(n_parts, [&](std::size_t part) { synapses.add_stages_part(stages, part); });
+                synapses.end_add_stages(stages);
+                for (auto& share : share_plastic) {
+                    plastic.insert(plastic.end(), std::make_move_iterator(share.begin()), std::make_move_iterator(share.end()));
+                    share.clear();
+                }
+                net.n_edge_rows_read += count;
+                net.n_edges += synapses.size() + plastic.size() - before;
+            };
+            if (plan.concurrent) {
+                std::vector<sonata::EdgeBlock> share_blocks(stages.size());  // each share reads its own rows
+                read_concurrently_on_team(
+                    begin, end, threads, stages.size(),
+                    [&](std::size_t first, std::size_t count, std::size_t share) {
+                        const auto [from, to] = share_of(count, share, stages.size());
+                        sonata::EdgeBlock& block = share_blocks[share];
+                        read(first + from, to - from, block);
+                        add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, to - from, stages[share],
+                                  share_plastic[share]);
+                    },
+                    [&](std::size_t first, std::size_t count, bool any_failed) {
+                        if (any_failed) {
+                            read(first, count, blocks[0]);  // throws the chunk's first read error, if any
+                            again_on_one_thread(blocks[0], count);
+                        }
+                        put_stages(count);
+                    });
+                continue;
+            }
             read_and_process_on_team(
                 begin, end, threads, stages.size(), blocks, read,
                 [&](const sonata::EdgeBlock& block, std::size_t share) {
@@ -1107,25 +1205,8 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     }
                 },
                 [&](const sonata::EdgeBlock& block, std::size_t count) {
-                    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) {
-                        for (std::size_t share = 0; share < stages.size(); ++share) {
-                            stages[share].clear();
-                            share_plastic[share].clear();
-                            failed[share] = 0;
-                        }
-                        add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, count, stages[0],
-                                  share_plastic[0]);
-                    }
-                    const std::size_t before = synapses.size() + plastic.size();
-                    synapses.begin_add_stages(stages);
-                    run_tasks(n_parts, [&](std::size_t part) { synapses.add_stages_part(stages, part); });
-                    synapses.end_add_stages(stages);
-                    for (auto& share : share_plastic) {
-                        plastic.insert(plastic.end(), std::make_move_iterator(share.begin()), std::make_move_iterator(share.end()));
-                        share.clear();
-                    }
-                    net.n_edge_rows_read += count;
-                    net.n_edges += synapses.size() + plastic.size() - before;
+                    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) again_on_one_thread(block, count);
+                    put_stages(count);
                 });
         }
     }

@@ -40,6 +40,18 @@ struct EdgeReader::Impl {
     std::optional<h5::Dataset> group_id, group_index;
     std::map<std::uint32_t, h5::GroupRef> groups;  // numbered attribute groups
     std::optional<h5::GroupRef> target_index;       // indices/target_to_source
+    // prepare_concurrent_reads(): per group, its dataset of each attribute
+    // (nullopt: the group has none), opened once.
+    std::map<std::uint32_t, std::map<std::string, std::optional<h5::Dataset>>> prepared;
+
+    // The dataset of attribute `name` in group `id` (which exists), or null:
+    // prepared, else opened into `opened`.
+    const h5::Dataset* attribute(std::uint32_t id, const std::string& name, std::optional<h5::Dataset>& opened) const {
+        if (const auto g = prepared.find(id); g != prepared.end())
+            if (const auto c = g->second.find(name); c != g->second.end()) return c->second ? &*c->second : nullptr;
+        opened = numeric_attribute(groups.at(id), name);
+        return opened ? &*opened : nullptr;
+    }
 
     Impl(h5::GroupRef p, std::string n)
         : pop(std::move(p)),
@@ -160,6 +172,24 @@ std::optional<std::vector<std::pair<std::uint64_t, std::uint64_t>>> EdgeReader::
     return merged;
 }
 
+bool EdgeReader::prepare_concurrent_reads(const std::vector<std::string>& attributes) {
+    Impl& m = *impl_;
+    bool direct = m.source.enable_direct_reads();
+    direct = m.target.enable_direct_reads() && direct;
+    direct = m.type.enable_direct_reads() && direct;
+    if (m.group_id) direct = m.group_id->enable_direct_reads() && direct;
+    if (m.group_index) direct = m.group_index->enable_direct_reads() && direct;
+    for (const auto& [id, group] : m.groups) {
+        for (const auto& name : attributes) {
+            auto ds = numeric_attribute(group, name);
+            // read() skips datasets of another shape or type: they need no direct reads.
+            if (ds && ds->is_numeric() && ds->rank() == 1) direct = ds->enable_direct_reads() && direct;
+            m.prepared[id].insert_or_assign(name, std::move(ds));
+        }
+    }
+    return direct;
+}
+
 std::vector<std::string> EdgeReader::dynamics_param_names() const {
     std::vector<std::string> names;
     for (const auto& [id, group] : impl_->groups) {
@@ -234,7 +264,8 @@ void EdgeReader::read(std::size_t begin, std::size_t count, const std::vector<st
                          m.pop.path());
         }
         for (const auto& a : attributes) {
-            const auto ds = numeric_attribute(g->second, a);
+            std::optional<h5::Dataset> opened;
+            const h5::Dataset* ds = m.attribute(g->first, a, opened);
             if (!ds || !ds->is_numeric() || ds->rank() != 1) continue;
             if (range.second >= ds->rows()) {
                 // Name the first edge row whose index is out of range.

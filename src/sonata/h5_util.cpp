@@ -1,11 +1,17 @@
 #include "h5_util.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <system_error>
+#include <type_traits>
 #include <utility>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "common/error.hpp"
 
@@ -107,10 +113,19 @@ Dataset::Dataset(H5::DataSet ds, fs::path file, std::string path)
                 if (size_ == 1) narrow_ = signed_ ? Narrow::i8 : Narrow::u8;
                 if (size_ == 2) narrow_ = signed_ ? Narrow::i16 : Narrow::u16;
                 if (size_ == 4) narrow_ = signed_ ? Narrow::i32 : Narrow::u32;
+                if (size_ == 1) stored_ = signed_ ? Stored::i8 : Stored::u8;
+                if (size_ == 2) stored_ = signed_ ? Stored::i16 : Stored::u16;
+                if (size_ == 4) stored_ = signed_ ? Stored::i32 : Stored::u32;
+                if (size_ == 8) stored_ = signed_ ? Stored::i64 : Stored::u64;
             }
         } else if (class_ == H5T_FLOAT) {
-            // Only IEEE binary32 in native order: HDF5 compares every field.
-            if (ds_.getFloatType() == H5::PredType::NATIVE_FLOAT) narrow_ = Narrow::f32;
+            // Only IEEE binary32/64 in native order: HDF5 compares every field.
+            const H5::FloatType type = ds_.getFloatType();
+            if (type == H5::PredType::NATIVE_FLOAT) {
+                narrow_ = Narrow::f32;
+                stored_ = Stored::f32;
+            }
+            if (type == H5::PredType::NATIVE_DOUBLE) stored_ = Stored::f64;
         }
     });
 }
@@ -119,10 +134,12 @@ namespace {
 
 // out[i] = Wide(narrow[i]) for i from count - 1 down to 0, where `narrow`
 // is the front of `out`: element i's bytes lie at or before out[i]'s, so
-// going backwards never overwrites an element not yet widened.
+// going backwards never overwrites an element not yet widened. (A C cast,
+// as HDF5's conversions; of the same size too, e.g. int64 to double.)
 template <class NarrowT, class Wide>
 void widen_in_place(Wide* out, std::size_t count) {
-    static_assert(sizeof(NarrowT) < sizeof(Wide));
+    static_assert(sizeof(NarrowT) <= sizeof(Wide));
+    if constexpr (std::is_same_v<NarrowT, Wide>) return;
     const auto* bytes = reinterpret_cast<const unsigned char*>(out);
     for (std::size_t i = count; i-- > 0;) {
         NarrowT v;
@@ -132,6 +149,69 @@ void widen_in_place(Wide* out, std::size_t count) {
 }
 
 }  // namespace
+
+struct Dataset::FileDescriptor {
+    int fd = -1;
+    FileDescriptor() = default;
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+bool Dataset::enable_direct_reads() {
+    if (direct_) return true;
+    if (rank() != 1 || stored_ == Stored::other) return false;
+    haddr_t offset = HADDR_UNDEF;
+    const bool contiguous = guard(file_, path_, [&] {
+        const H5::DSetCreatPropList dcpl = ds_.getCreatePlist();
+        if (dcpl.getLayout() != H5D_CONTIGUOUS || dcpl.getNfilters() != 0 || dcpl.getExternalCount() != 0) return false;
+        offset = H5Dget_offset(ds_.getId());  // from the file's first byte (a user block included)
+        return offset != HADDR_UNDEF && ds_.getStorageSize() >= rows() * type_size_;
+    });
+    if (!contiguous) return false;
+    auto file = std::make_shared<FileDescriptor>();
+    file->fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (file->fd < 0) return false;  // HDF5 reads it instead
+    direct_ = std::move(file);
+    direct_offset_ = offset;
+    return true;
+}
+
+template <class Wide>
+bool Dataset::read_direct(std::size_t begin, std::size_t count, Wide* out) const {
+    static_assert(sizeof(Wide) == 8);
+    if (!direct_) return false;
+    if (begin + count > rows())
+        fail("rows " + std::to_string(begin) + ".." + std::to_string(begin + count) + " are beyond its " +
+             std::to_string(rows()) + " rows");
+    auto* bytes = reinterpret_cast<char*>(out);
+    const std::size_t want = count * type_size_;
+    const std::uint64_t at = direct_offset_ + static_cast<std::uint64_t>(begin) * type_size_;
+    for (std::size_t done = 0; done < want;) {
+        const ssize_t n = ::pread(direct_->fd, bytes + done, want - done, static_cast<off_t>(at + done));
+        if (n < 0 && errno == EINTR) continue;
+        const std::string rows_read = "rows " + std::to_string(begin) + ".." + std::to_string(begin + count);
+        if (n < 0) fail("reading " + rows_read + ": " + std::error_code(errno, std::generic_category()).message());
+        if (n == 0) fail("reading " + rows_read + ": the file ends inside the dataset's data (truncated?)");
+        done += static_cast<std::size_t>(n);
+    }
+    switch (stored_) {
+        case Stored::other: return false;  // not reached: enable_direct_reads() refuses it
+        case Stored::u8: widen_in_place<std::uint8_t>(out, count); break;
+        case Stored::i8: widen_in_place<std::int8_t>(out, count); break;
+        case Stored::u16: widen_in_place<std::uint16_t>(out, count); break;
+        case Stored::i16: widen_in_place<std::int16_t>(out, count); break;
+        case Stored::u32: widen_in_place<std::uint32_t>(out, count); break;
+        case Stored::i32: widen_in_place<std::int32_t>(out, count); break;
+        case Stored::u64: widen_in_place<std::uint64_t>(out, count); break;
+        case Stored::i64: widen_in_place<std::int64_t>(out, count); break;
+        case Stored::f32: widen_in_place<float>(out, count); break;
+        case Stored::f64: widen_in_place<double>(out, count); break;
+    }
+    return true;
+}
 
 template <class Wide>
 bool Dataset::read_widened(std::size_t begin, std::size_t count, Wide* out) const {
@@ -193,13 +273,15 @@ void Dataset::read_uint64(std::size_t begin, std::size_t count, std::vector<std:
     out.resize(count);
     if (out.empty()) return;
     if (!signed_) {
-        if (!read_widened(begin, count, out.data())) read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
+        if (!read_direct(begin, count, out.data()) && !read_widened(begin, count, out.data()))
+            read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
         return;
     }
     // Signed source: HDF5 would clip negatives to 0 silently, so read
     // signed (the same 8 bytes) and reject negatives ourselves.
     auto* as_signed = reinterpret_cast<std::int64_t*>(out.data());
-    if (!read_widened(begin, count, as_signed)) read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
+    if (!read_direct(begin, count, as_signed) && !read_widened(begin, count, as_signed))
+        read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
     for (std::size_t i = 0; i < count; ++i) {
         const auto value = static_cast<std::int64_t>(out[i]);
         if (value < 0) fail("row " + std::to_string(begin + i) + ": negative value " + std::to_string(value));
@@ -223,12 +305,13 @@ void Dataset::read_int64(std::size_t begin, std::size_t count, std::vector<std::
     out.resize(count);
     if (out.empty()) return;
     if (signed_ || size_ < 8) {
-        if (!read_widened(begin, count, out.data())) read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
+        if (!read_direct(begin, count, out.data()) && !read_widened(begin, count, out.data()))
+            read_raw(out.data(), H5::PredType::NATIVE_INT64, begin, count);
         return;
     }
     // uint64 source: values above INT64_MAX would be clipped silently, so
     // read unsigned (the same 8 bytes) and reject them ourselves.
-    read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
+    if (!read_direct(begin, count, out.data())) read_raw(out.data(), H5::PredType::NATIVE_UINT64, begin, count);
     for (std::size_t i = 0; i < count; ++i) {
         const auto value = static_cast<std::uint64_t>(out[i]);
         if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
@@ -253,7 +336,8 @@ void Dataset::read_double(std::size_t begin, std::size_t count, std::vector<doub
     out.resize(count);
     if (out.empty()) return;
     if (class_ != H5T_ENUM) {
-        if (!read_widened(begin, count, out.data())) read_raw(out.data(), H5::PredType::NATIVE_DOUBLE, begin, count);
+        if (!read_direct(begin, count, out.data()) && !read_widened(begin, count, out.data()))
+            read_raw(out.data(), H5::PredType::NATIVE_DOUBLE, begin, count);
         return;
     }
     // h5py stores bool as an int8 enum, which HDF5 will not convert to a

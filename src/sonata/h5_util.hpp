@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,16 @@ public:
     void read_int64(std::size_t begin, std::size_t count, std::vector<std::int64_t>& out) const;
     void read_double(std::size_t begin, std::size_t count, std::vector<double>& out) const;
 
+    // Reads rows from then on with pread() at the data's offset in the file,
+    // bypassing HDF5 (which is not thread-safe): read_uint64, read_int64 and
+    // read_double of rows may then run on several threads at once. Possible
+    // for a 1-D dataset stored contiguously in the file (HDF5's default, and
+    // h5py's unless chunked or compressed) whose integer or IEEE float type
+    // is in the machine's byte order. False, and nothing changed, otherwise.
+    // Converts as HDF5 would (a C cast to the wider type).
+    bool enable_direct_reads();
+    bool reads_directly() const { return direct_ != nullptr; }
+
     // A string attribute (scalar or one element, fixed or variable length, any
     // charset); nullopt if absent.
     std::optional<std::string> string_attribute(const std::string& name) const;
@@ -88,6 +99,11 @@ private:
     // False, having read nothing, if the stored type is not one of them.
     template <class Wide>
     bool read_widened(std::size_t begin, std::size_t count, Wide* out) const;
+    // Rows [begin, begin + count) by pread() into the front of `out`, then
+    // converted in place to Wide; false, having read nothing, unless
+    // enable_direct_reads() succeeded.
+    template <class Wide>
+    bool read_direct(std::size_t begin, std::size_t count, Wide* out) const;
     // Stored types read as stored and widened by read_widened: integers of
     // 1, 2 or 4 bytes and float32, in the machine's byte order.
     enum class Narrow { none, u8, i8, u16, i16, u32, i32, f32 };
@@ -100,6 +116,13 @@ private:
     std::size_t size_ = 0;   // integer datasets only, bytes
     std::size_t type_size_ = 0;
     Narrow narrow_ = Narrow::none;
+    // The stored type when it is one of these, in the machine's byte order
+    // (direct reads convert from it).
+    enum class Stored { other, u8, i8, u16, i16, u32, i32, u64, i64, f32, f64 };
+    Stored stored_ = Stored::other;
+    struct FileDescriptor;
+    std::shared_ptr<const FileDescriptor> direct_;  // set by enable_direct_reads()
+    std::uint64_t direct_offset_ = 0;               // of row 0 in the file
 };
 
 enum class Kind { missing, group, dataset, other };

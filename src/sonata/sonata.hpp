@@ -155,6 +155,12 @@ public:
     // Reads into `into`, whose buffers are reused: read chunk after chunk
     // into the same block, nothing is reallocated or zero-filled first.
     void read(std::size_t begin, std::size_t count, const std::vector<std::string>& attributes, EdgeBlock& into) const;
+    // Opens the datasets that read() with these attributes reads, once, and
+    // switches them to direct reads (h5::Dataset::enable_direct_reads). If
+    // every one could be, true: read() with these attributes, source_ids()
+    // and target_ids() may then run on several threads at once (each into
+    // its own block). Else false, and reads stay on one thread at a time.
+    bool prepare_concurrent_reads(const std::vector<std::string>& attributes);
 
 private:
     struct Impl;

@@ -10,6 +10,8 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <thread>
+#include <cstring>
 #include <vector>
 
 #include <H5Cpp.h>
@@ -1191,4 +1193,243 @@ TEST_F(Fixture, NwbStimulusErrors) {
                         start.createAttribute("rate", t, H5::DataSpace(H5S_SCALAR)).write(t, &v);
                     }),
                     "/epochs/S/stimulus/timeseries/starting_time attribute rate: expected a number, found string");
+}
+
+// =================================================================== direct reads
+
+namespace {
+
+// What a dataset gives through each reader: the values, or the error message.
+struct Reads {
+    std::vector<std::uint64_t> u64;
+    std::vector<std::int64_t> i64;
+    std::vector<double> f64;
+    std::string u64_error, i64_error;
+};
+
+Reads reads_of(const h5::Dataset& ds, std::size_t begin, std::size_t count) {
+    Reads r;
+    auto message = [](const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const std::exception& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    ds.read_double(begin, count, r.f64);
+    if (ds.type_class() == H5T_INTEGER) {
+        r.u64_error = message([&] { ds.read_uint64(begin, count, r.u64); });
+        r.i64_error = message([&] { ds.read_int64(begin, count, r.i64); });
+        if (!r.u64_error.empty()) r.u64.clear();
+        if (!r.i64_error.empty()) r.i64.clear();
+    }
+    return r;
+}
+
+void expect_same_reads(const Reads& direct, const Reads& hdf5) {
+    EXPECT_EQ(direct.u64, hdf5.u64);
+    EXPECT_EQ(direct.i64, hdf5.i64);
+    EXPECT_EQ(direct.u64_error, hdf5.u64_error);
+    EXPECT_EQ(direct.i64_error, hdf5.i64_error);
+    ASSERT_EQ(direct.f64.size(), hdf5.f64.size());
+    for (std::size_t i = 0; i < direct.f64.size(); ++i)
+        EXPECT_EQ(std::memcmp(&direct.f64[i], &hdf5.f64[i], sizeof(double)), 0) << "row " << i << ": " << direct.f64[i]
+                                                                                << " read directly, " << hdf5.f64[i];
+}
+
+}  // namespace
+
+// Reads that bypass HDF5 (pread at the data's offset, for reads from several
+// threads) give what HDF5 gives for every stored type, converting as it
+// does, and find the data after a user block too.
+TEST_F(Fixture, DirectReadsGiveWhatHdf5Gives) {
+    const std::vector<std::int64_t> small{-128, -1, 0, 1, 127, 5};
+    const std::vector<std::int64_t> wide{std::numeric_limits<std::int64_t>::min(), -3, 0, (std::int64_t{1} << 53) + 1,
+                                         std::numeric_limits<std::int64_t>::max(), 42};
+    const std::vector<std::uint64_t> huge{0, 1, (std::uint64_t{1} << 63) + 5, std::numeric_limits<std::uint64_t>::max(), 9, 10};
+    auto as = [](const std::vector<std::int64_t>& v, auto t) {
+        std::vector<decltype(t)> out;
+        for (auto x : v) out.push_back(static_cast<decltype(t)>(x));
+        return out;
+    };
+    const std::vector<std::string> names{"i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "f32", "f64"};
+    for (const hsize_t user_block : {hsize_t{0}, hsize_t{512}}) {
+        SCOPED_TRACE("user block of " + std::to_string(user_block) + " bytes");
+        const fs::path file = path("direct" + std::to_string(user_block) + ".h5");
+        {
+            H5::FileCreatPropList fcpl;
+            if (user_block) fcpl.setUserblock(user_block);
+            H5::H5File f(file.string(), H5F_ACC_TRUNC, fcpl);
+            const H5::Group g = mkgroup(f, "/d");
+            write(g, "i8", as(small, std::int8_t{}));
+            write(g, "u8", as(small, std::uint8_t{}));
+            write(g, "i16", as(wide, std::int16_t{}));
+            write(g, "u16", as(wide, std::uint16_t{}));
+            write(g, "i32", as(wide, std::int32_t{}));
+            write(g, "u32", as(wide, std::uint32_t{}));
+            write(g, "i64", wide);
+            write(g, "u64", huge);
+            write(g, "f32", std::vector<float>{-1.5f, 0.1f, 3e38f, -0.0f, 7.0f, 1e-40f});
+            write(g, "f64", std::vector<double>{-1.5, 0.1, 1e300, -0.0, std::numeric_limits<double>::infinity(), 5e-324});
+        }
+        const auto root = h5::open_file(file);
+        for (const auto& name : names) {
+            SCOPED_TRACE(name);
+            const h5::Dataset hdf5 = root.require_dataset("d/" + name);
+            h5::Dataset direct = root.require_dataset("d/" + name);
+            ASSERT_TRUE(direct.enable_direct_reads());
+            EXPECT_TRUE(direct.reads_directly());
+            EXPECT_FALSE(hdf5.reads_directly());
+            expect_same_reads(reads_of(direct, 0, 6), reads_of(hdf5, 0, 6));
+            expect_same_reads(reads_of(direct, 2, 3), reads_of(hdf5, 2, 3));
+            const std::string beyond = input_error_of([&] { std::vector<double> v; direct.read_double(4, 3, v); });
+            EXPECT_CONTAINS(beyond, "/d/" + name + ": rows 4..7 are beyond its 6 rows");
+        }
+    }
+}
+
+// Where the data is not one contiguous run of native numbers in the file,
+// HDF5 keeps reading it (and the reads stay on one thread).
+TEST_F(Fixture, DirectReadsAreRefusedWhereOnlyHdf5CanRead) {
+    const fs::path file = path("layouts.h5");
+    const std::vector<double> values{1, 2, 3, 4, 5, 6, 7, 8};
+    const hsize_t dims[1] = {values.size()};
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group g = mkgroup(f, "/d");
+        const hsize_t chunk[1] = {3};
+        H5::DSetCreatPropList chunked;
+        chunked.setChunk(1, chunk);
+        g.createDataSet("chunked", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, dims), chunked)
+            .write(values.data(), H5::PredType::NATIVE_DOUBLE);
+        H5::DSetCreatPropList compressed;
+        compressed.setChunk(1, chunk);
+        compressed.setDeflate(4);
+        g.createDataSet("compressed", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, dims), compressed)
+            .write(values.data(), H5::PredType::NATIVE_DOUBLE);
+        H5::DSetCreatPropList compact;
+        compact.setLayout(H5D_COMPACT);
+        g.createDataSet("compact", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, dims), compact)
+            .write(values.data(), H5::PredType::NATIVE_DOUBLE);
+        write(g, "big_endian", values, H5::PredType::IEEE_F64BE);
+        g.createDataSet("never_written", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, dims));
+        const hsize_t square[2] = {2, 4};
+        g.createDataSet("two_d", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, square))
+            .write(values.data(), H5::PredType::NATIVE_DOUBLE);
+    }
+    const auto root = h5::open_file(file);
+    for (const char* name : {"chunked", "compressed", "compact", "big_endian"}) {
+        SCOPED_TRACE(name);
+        h5::Dataset ds = root.require_dataset(std::string("d/") + name);
+        EXPECT_FALSE(ds.enable_direct_reads());
+        EXPECT_FALSE(ds.reads_directly());
+        EXPECT_EQ(ds.read_double(), values);
+    }
+    h5::Dataset never_written = root.require_dataset("d/never_written");
+    EXPECT_FALSE(never_written.enable_direct_reads());
+    EXPECT_EQ(never_written.read_double(), std::vector<double>(values.size(), 0.0));  // the fill value
+    EXPECT_FALSE(root.require_dataset("d/two_d").enable_direct_reads());
+}
+
+// A file cut short under a direct read is an input error naming the
+// dataset and rows, not a read of garbage.
+TEST_F(Fixture, DirectReadOfATruncatedFileNamesTheDatasetAndRows) {
+    const fs::path file = path("cut.h5");
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        write(mkgroup(f, "/d"), "ids", std::vector<std::uint64_t>(100000, 7));
+    }
+    const auto root = h5::open_file(file);
+    h5::Dataset ds = root.require_dataset("d/ids");
+    ASSERT_TRUE(ds.enable_direct_reads());
+    fs::resize_file(file, fs::file_size(file) / 2);
+    std::vector<std::uint64_t> out;
+    const std::string msg = input_error_of([&] { ds.read_uint64(0, 100000, out); });
+    EXPECT_CONTAINS(msg, "cut.h5: /d/ids: reading rows 0..100000: the file ends inside the dataset's data");
+}
+
+// An edge population prepared for concurrent reads gives, on several
+// threads at once, the blocks one thread reads through HDF5: rows of two
+// groups, interleaved and out of order, with a dynamics_params column.
+TEST_F(Fixture, ConcurrentEdgeReadsGiveTheBlocksOfOneThread) {
+    const fs::path file = path("edges.h5");
+    const std::size_t n = 5000;
+    {
+        H5::H5File f(file.string(), H5F_ACC_TRUNC);
+        const H5::Group e = mkgroup(f, "/edges/e");
+        std::vector<std::uint64_t> src(n), tgt(n), index(n);
+        std::vector<std::uint16_t> group(n);
+        std::vector<std::uint32_t> type(n);
+        std::vector<double> w0(n), w1(n), tau(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            src[i] = (i * 7919) % 1000;
+            tgt[i] = i / 5;
+            type[i] = 100 + i % 3;
+            group[i] = i % 4 == 3 ? 1 : 0;
+            index[i] = n - 1 - i;  // reversed within each group
+            w0[i] = 0.25 * static_cast<double>(i);
+            w1[i] = -static_cast<double>(i);
+            tau[i] = 1.0 + static_cast<double>(i % 11);
+        }
+        string_attr(write(e, "source_node_id", src), "node_population", "a");
+        string_attr(write(e, "target_node_id", tgt), "node_population", "b");
+        write(e, "edge_type_id", type);
+        write(e, "edge_group_id", group);
+        write(e, "edge_group_index", index);
+        write(mkgroup(f, "/edges/e/0"), "syn_weight", w0);
+        write(mkgroup(f, "/edges/e/0"), "delay", std::vector<float>(n, 1.5f));
+        write(mkgroup(f, "/edges/e/1"), "syn_weight", w1);
+        write(mkgroup(f, "/edges/e/1/dynamics_params"), "tau_psc", tau);
+    }
+    const std::vector<std::string> attributes{"syn_weight", "nsyns", "delay", "dynamics_params/tau_psc"};
+    {
+        const EdgeReader one_thread(file, "e");
+        EdgeReader concurrent(file, "e");
+        ASSERT_TRUE(concurrent.prepare_concurrent_reads(attributes));
+        const std::size_t parts = 4, rows = n / parts;
+        std::vector<EdgeBlock> expected(parts), got(parts);
+        for (std::size_t p = 0; p < parts; ++p) one_thread.read(p * rows, rows, attributes, expected[p]);
+        std::vector<std::thread> threads;
+        std::vector<std::string> errors(parts);
+        for (std::size_t p = 0; p < parts; ++p)
+            threads.emplace_back([&, p] {
+                try {
+                    for (int round = 0; round < 20; ++round) concurrent.read(p * rows, rows, attributes, got[p]);
+                } catch (const std::exception& e) {
+                    errors[p] = e.what();
+                }
+            });
+        for (auto& t : threads) t.join();
+        for (std::size_t p = 0; p < parts; ++p) {
+            SCOPED_TRACE("part " + std::to_string(p));
+            EXPECT_EQ(errors[p], "");
+            EXPECT_EQ(got[p].first_row, expected[p].first_row);
+            EXPECT_EQ(got[p].source_ids, expected[p].source_ids);
+            EXPECT_EQ(got[p].target_ids, expected[p].target_ids);
+            EXPECT_EQ(got[p].edge_type_ids, expected[p].edge_type_ids);
+            EXPECT_EQ(got[p].group_ids, expected[p].group_ids);
+            EXPECT_EQ(got[p].group_indices, expected[p].group_indices);
+            EXPECT_EQ(got[p].present, expected[p].present);
+            for (const auto& [name, values] : expected[p].values)
+                for (std::size_t i = 0; i < rows; ++i)
+                    if (expected[p].present.at(name)[i]) {
+                        EXPECT_EQ(got[p].values.at(name)[i], values[i]) << name << " row " << i;
+                    }
+        }
+    }  // the readers close the file
+    // A column HDF5 must read (chunked) keeps the reads on one thread.
+    {
+        H5::H5File f(file.string(), H5F_ACC_RDWR);
+        H5::Group g = f.openGroup("/edges/e/1");
+        g.unlink("syn_weight");
+        H5::DSetCreatPropList chunked;
+        const hsize_t chunk[1] = {64}, dims[1] = {n};
+        chunked.setChunk(1, chunk);
+        const std::vector<double> w(n, 2.0);
+        g.createDataSet("syn_weight", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, dims), chunked)
+            .write(w.data(), H5::PredType::NATIVE_DOUBLE);
+    }
+    EdgeReader with_chunked(file, "e");
+    EXPECT_FALSE(with_chunked.prepare_concurrent_reads(attributes));
 }
