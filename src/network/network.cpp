@@ -181,6 +181,11 @@ std::string node_model(const Population& pop, std::size_t row) {
 
 }  // namespace
 
+std::size_t NodeIdIndex::sparse_row_or_none(std::uint64_t node_id) const {
+    const auto it = sparse_.find(node_id);
+    return it == sparse_.end() ? kNoRow : it->second;
+}
+
 void NodeIdIndex::build(const std::vector<std::uint64_t>& node_ids) {
     dense_.clear();
     sparse_.clear();
@@ -518,11 +523,18 @@ EdgeType resolve_edge_type(const config::SimulationConfig& cfg, const sonata::Ty
 // memory does not grow with the size of the file.
 constexpr std::size_t kChunkRows = std::size_t{1} << 18;
 
-// Calls f(first, count) for the rows [begin, end) in chunks of kChunkRows.
+// With threads that each read their own rows: the rows of a chunk, whose
+// synapses go into the rows together (larger, so that each part brings
+// most rows a run of words, not one or two), and the rows a share reads
+// and converts at a time (so that its buffers stay small and in cache).
+constexpr std::size_t kConcurrentChunkRows = std::size_t{1} << 20;
+constexpr std::size_t kShareReadRows = std::size_t{1} << 15;
+
+// Calls f(first, count) for the rows [begin, end) in chunks of `rows`.
 template <class F>
-void for_each_chunk(std::uint64_t begin, std::uint64_t end, F&& f) {
-    for (std::uint64_t first = begin; first < end; first += kChunkRows)
-        f(static_cast<std::size_t>(first), static_cast<std::size_t>(std::min<std::uint64_t>(kChunkRows, end - first)));
+void for_each_chunk(std::uint64_t begin, std::uint64_t end, F&& f, std::size_t rows = kChunkRows) {
+    for (std::uint64_t first = begin; first < end; first += rows)
+        f(static_cast<std::size_t>(first), static_cast<std::size_t>(std::min<std::uint64_t>(rows, end - first)));
 }
 
 struct EdgeFileContext {
@@ -718,8 +730,8 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         const bool w_column = w_given == Given::all, n_column = n_given == Given::all, d_column = d_given == Given::all;
         std::size_t j = i + 1;
         for (; j < to && block.target_ids[j] == last_target_id && block.edge_type_ids[j] == type_id; ++j) {
-            const auto s_j = src.rows.row_of(block.source_ids[j]);
-            if (!s_j) break;
+            const std::size_t s_j = src.rows.row_or_none(block.source_ids[j]);
+            if (s_j == NodeIdIndex::kNoRow) break;
             const double w_j = (w_column ? w_h5[j] : run_syn_weight) * (n_column ? n_h5[j] : run_nsyns);
             if (!std::isfinite(w_j) || sign_of(w_j) != sign) break;
             Step d_j = d;
@@ -728,7 +740,7 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
                 d_j = TimeGrid::delay_to_steps(d_h5[j], steps_per_ms);
                 if (d_j < 1 || d_j >= (Step{1} << Connectivity::kDelayBits)) break;
             }
-            out.add(src.gid_of_row(*s_j), loc.flat, channel, w_j, d_j);
+            out.add(src.gid_of_row(s_j), loc.flat, channel, w_j, d_j);
         }
         i = j - 1;
     }
@@ -809,7 +821,7 @@ void read_concurrently_on_team(std::uint64_t begin, std::uint64_t end, int threa
             }
 #pragma omp taskwait
             apply(first, count, std::find(failed.begin(), failed.end(), 1) != failed.end());
-        });
+        }, kConcurrentChunkRows);
     } catch (...) {
         error = std::current_exception();
     }
@@ -1069,18 +1081,20 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
             // The rows [from, to) of a chunk, counted into `out` (the builder or a Counter).
             auto count_rows = [&](const Ids& ids, std::size_t from, std::size_t to, auto& out) {
                 const auto& [sources, targets] = ids;
+                const NodeIdIndex& src_rows = plan.src->rows;
+                const NodeIdIndex& tgt_rows = plan.tgt->rows;
                 for (std::size_t i = from; i < to; ++i) {
-                    const auto s = plan.src->rows.row_of(sources[i]);
-                    if (!s) continue;
+                    const std::size_t s = src_rows.row_or_none(sources[i]);
+                    if (s == NodeIdIndex::kNoRow) continue;
                     std::uint32_t flat = 0;
                     if (!source_is_enough) {
-                        const auto t = plan.tgt->rows.row_of(targets[i]);
-                        if (!t) continue;
-                        const NeuronLocation& loc = net.location[plan.tgt->gid_of_row(*t)];
+                        const std::size_t t = tgt_rows.row_or_none(targets[i]);
+                        if (t == NodeIdIndex::kNoRow) continue;
+                        const NeuronLocation& loc = net.location[plan.tgt->gid_of_row(t)];
                         if (loc.group < 0) continue;
                         flat = loc.flat;
                     }
-                    out.count(plan.src->gid_of_row(*s), flat);
+                    out.count(plan.src->gid_of_row(s), flat);
                 }
             };
             if (stages.empty()) {
@@ -1096,8 +1110,10 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     [&](std::size_t first, std::size_t count, std::size_t share) {
                         const auto [from, to] = share_of(count, share, stages.size());
                         Ids& mine = share_ids[share];
-                        read_ids(first + from, to - from, mine);
-                        count_rows(mine, 0, to - from, counters[static_cast<std::size_t>(omp_get_thread_num())]);
+                        for_each_chunk(first + from, first + to, [&](std::size_t piece, std::size_t rows) {
+                            read_ids(piece, rows, mine);
+                            count_rows(mine, 0, rows, counters[static_cast<std::size_t>(omp_get_thread_num())]);
+                        }, kShareReadRows);
                     },
                     [&](std::size_t first, std::size_t count, bool failed) {
                         if (!failed) return;
@@ -1180,9 +1196,11 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     [&](std::size_t first, std::size_t count, std::size_t share) {
                         const auto [from, to] = share_of(count, share, stages.size());
                         sonata::EdgeBlock& block = share_blocks[share];
-                        read(first + from, to - from, block);
-                        add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, to - from, stages[share],
-                                  share_plastic[share]);
+                        for_each_chunk(first + from, first + to, [&](std::size_t piece, std::size_t rows) {
+                            read(piece, rows, block);
+                            add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, rows, stages[share],
+                                      share_plastic[share]);
+                        }, kShareReadRows);
                     },
                     [&](std::size_t first, std::size_t count, bool any_failed) {
                         if (any_failed) {

@@ -28,22 +28,24 @@ using Gid = std::uint64_t;
 class NodeIdIndex {
 public:
     void build(const std::vector<std::uint64_t>& node_ids);
+    static constexpr std::size_t kNoRow = ~std::size_t{0};
     std::optional<std::size_t> row_of(std::uint64_t node_id) const {
-        if (identity_) {
-            if (node_id >= n_identity_) return std::nullopt;
-            return static_cast<std::size_t>(node_id);
-        }
-        if (!dense_.empty() || sparse_.empty()) {
-            if (node_id >= dense_.size() || dense_[node_id] == kNone) return std::nullopt;
-            return dense_[node_id];
-        }
-        auto it = sparse_.find(node_id);
-        if (it == sparse_.end()) return std::nullopt;
-        return it->second;
+        const std::size_t row = row_or_none(node_id);
+        return row == kNoRow ? std::nullopt : std::optional<std::size_t>(row);
+    }
+    // The same as a plain number, kNoRow for no node: for the per-edge
+    // loops, where GCC kept the optional on the stack and stopped inlining.
+    std::size_t row_or_none(std::uint64_t node_id) const {
+        if (identity_) return node_id < n_identity_ ? static_cast<std::size_t>(node_id) : kNoRow;
+        if (!dense_.empty() || sparse_.empty()) return node_id < dense_.size() ? dense_[node_id] : kNoRow;
+        return sparse_row_or_none(node_id);
     }
 
 private:
-    static constexpr std::size_t kNone = ~std::size_t{0};
+    // Out of line: the hash lookup would keep row_or_none() from being
+    // inlined into the per-edge loops, which the usual ids (dense) need.
+    std::size_t sparse_row_or_none(std::uint64_t node_id) const;
+    static constexpr std::size_t kNone = kNoRow;  // in dense_: not a node
     bool identity_ = false;  // node_id == row for every row
     std::size_t n_identity_ = 0;
     std::vector<std::size_t> dense_;
