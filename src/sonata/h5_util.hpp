@@ -1,6 +1,8 @@
 #pragma once
 // Internal to src/sonata: thin HDF5 C++ API wrappers. Every read is one bulk
-// H5Dread into a native buffer (HDF5 converts integer widths), and every
+// H5Dread into a native buffer (HDF5 converts integer widths), or, for a
+// dataset switched to direct reads (Dataset::enable_direct_reads), one
+// pread() at its offset in the file that threads may do at once; every
 // failure becomes pointsim::input_error "<file>: <object>: <what>" so that no
 // H5::Exception leaves this module.
 #include <cstdint>
