@@ -1,6 +1,7 @@
 // Range reads of one edge population (see EdgeReader in sonata.hpp).
 #include <algorithm>
 #include <limits>
+#include <stdexcept>
 
 #include "h5_util.hpp"
 #include "sonata/sonata.hpp"
@@ -43,12 +44,16 @@ struct EdgeReader::Impl {
     // prepare_concurrent_reads(): per group, its dataset of each attribute
     // (nullopt: the group has none), opened once.
     std::map<std::uint32_t, std::map<std::string, std::optional<h5::Dataset>>> prepared;
+    bool concurrent = false;  // prepare_concurrent_reads() succeeded: no HDF5 call may follow
+
 
     // The dataset of attribute `name` in group `id` (which exists), or null:
     // prepared, else opened into `opened`.
     const h5::Dataset* attribute(std::uint32_t id, const std::string& name, std::optional<h5::Dataset>& opened) const {
         if (const auto g = prepared.find(id); g != prepared.end())
             if (const auto c = g->second.find(name); c != g->second.end()) return c->second ? &*c->second : nullptr;
+        // Opening it would be an HDF5 call, perhaps on several threads at once.
+        if (concurrent) throw std::logic_error("EdgeReader::read: attribute '" + name + "' was not prepared for concurrent reads");
         opened = numeric_attribute(groups.at(id), name);
         return opened ? &*opened : nullptr;
     }
@@ -187,6 +192,7 @@ bool EdgeReader::prepare_concurrent_reads(const std::vector<std::string>& attrib
             m.prepared[id].insert_or_assign(name, std::move(ds));
         }
     }
+    m.concurrent = direct;
     return direct;
 }
 

@@ -159,7 +159,8 @@ public:
     // switches them to direct reads (h5::Dataset::enable_direct_reads). If
     // every one could be, true: read() with these attributes, source_ids()
     // and target_ids() may then run on several threads at once (each into
-    // its own block). Else false, and reads stay on one thread at a time.
+    // its own block); read() with other attributes is then a logic_error.
+    // Else false, and reads stay on one thread at a time.
     bool prepare_concurrent_reads(const std::vector<std::string>& attributes);
 
 private:

@@ -1417,6 +1417,9 @@ TEST_F(Fixture, ConcurrentEdgeReadsGiveTheBlocksOfOneThread) {
                         EXPECT_EQ(got[p].values.at(name)[i], values[i]) << name << " row " << i;
                     }
         }
+        // Any other attribute would need an HDF5 call, perhaps on several threads: refused.
+        EdgeBlock other;
+        EXPECT_THROW(concurrent.read(0, 10, {"syn_weight", "dynamics_params/tau_syn"}, other), std::logic_error);
     }  // the readers close the file
     // A column HDF5 must read (chunked) keeps the reads on one thread.
     {
