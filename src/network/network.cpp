@@ -1117,7 +1117,8 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     },
                     [&](std::size_t first, std::size_t count, bool failed) {
                         if (!failed) return;
-                        read_ids(first, count, ids[0]);  // throws the chunk's first error
+                        // In the pieces one thread reads: the same first error.
+                        for_each_chunk(first, first + count, [&](std::size_t piece, std::size_t rows) { read_ids(piece, rows, ids[0]); });
                         throw std::logic_error("read_edges: a read that failed on a thread did not fail again");
                     });
                 continue;
@@ -1168,13 +1169,12 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
             // done again on one thread, which throws the first bad row's error.
             std::vector<std::vector<PendingPlastic>> share_plastic(stages.size());
             std::vector<std::uint8_t> failed(stages.size(), 0);
-            auto again_on_one_thread = [&](const sonata::EdgeBlock& block, std::size_t count) {
+            auto clear_shares = [&] {
                 for (std::size_t share = 0; share < stages.size(); ++share) {
                     stages[share].clear();
                     share_plastic[share].clear();
                     failed[share] = 0;
                 }
-                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, count, stages[0], share_plastic[0]);
             };
             // The chunk's stages into the rows, its plastic synapses after the earlier ones.
             auto put_stages = [&](std::size_t count) {
@@ -1204,8 +1204,13 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     },
                     [&](std::size_t first, std::size_t count, bool any_failed) {
                         if (any_failed) {
-                            read(first, count, blocks[0]);  // throws the chunk's first read error, if any
-                            again_on_one_thread(blocks[0], count);
+                            // Again in the pieces one thread reads and converts: the same first error.
+                            clear_shares();
+                            for_each_chunk(first, first + count, [&](std::size_t piece, std::size_t rows) {
+                                read(piece, rows, blocks[0]);
+                                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, blocks[0], 0, rows, stages[0],
+                                          share_plastic[0]);
+                            });
                         }
                         put_stages(count);
                     });
@@ -1223,7 +1228,11 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     }
                 },
                 [&](const sonata::EdgeBlock& block, std::size_t count) {
-                    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) again_on_one_thread(block, count);
+                    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) {
+                        clear_shares();
+                        add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, count, stages[0],
+                                  share_plastic[0]);
+                    }
                     put_stages(count);
                 });
         }

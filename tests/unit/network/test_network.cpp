@@ -392,6 +392,53 @@ TEST_F(CircuitTest, BadRowInsideARunOfOneTargetAndTypeIsNamed) {
     }
 }
 
+// With threads that each read their own rows (contiguous files, chunks of
+// 2^20 rows), a file with several bad rows is named as one thread names it:
+// one thread reads and checks 2^18 rows at a time, so a bad delay in an
+// earlier piece comes before a bad group index in a later one, and a bad
+// group index before a bad delay of the same piece.
+TEST_F(CircuitTest, ThreadsNameTheBadRowOneThreadNames) {
+    const std::size_t n = 600000;
+    EdgePop pop{"e", "cortex", "cortex", std::vector<std::uint64_t>(n, 0), std::vector<std::uint64_t>(n, 0),
+                std::vector<std::int64_t>(n, 1), {{"delay", std::vector<double>(n, 1.0)}}};
+    for (std::size_t i = 0; i < n; ++i) pop.tgt[i] = i * 5 / n;  // sorted by target, as files are
+    const std::string types = std::string(kStatic) + "1 static_synapse 1.0 1 2.0\n";
+    auto message_with = [&](std::size_t bad_delay_row, std::size_t bad_index_row, int threads) {
+        EdgePop bad = pop;
+        bad.numbers["delay"][bad_delay_row] = 0.04;
+        text_file("e_edge_types.csv", types);
+        write_edges_h5(path("e_edges.h5"), {bad});
+        {
+            H5::H5File f(path("e_edges.h5").string(), H5F_ACC_RDWR);
+            H5::Group e = f.openGroup("/edges/e");
+            std::vector<std::uint64_t> index(n);
+            for (std::size_t i = 0; i < n; ++i) index[i] = i == bad_index_row ? n + 7 : i;
+            e.unlink("edge_group_index");
+            write_dataset(e, "edge_group_index", index);
+        }
+        const auto cfg = load(base_config({"cortex", "lgn"}, {{"e_edges.h5", "e_edge_types.csv"}}));
+        const auto grid = grid_of(cfg);
+        return error_of(
+            [&] {
+                Network net = pointsim::network::read_nodes(cfg);
+                pointsim::network::create_neuron_groups(cfg, grid, net, 0, net.n_gids(), static_cast<std::size_t>(threads));
+                pointsim::network::read_edges(cfg, grid, net, threads);
+            },
+            ErrorKind::Input);
+    };
+    struct Case {
+        std::size_t delay_row, index_row;
+        std::string names;
+    };
+    for (const Case& c : {Case{100, 500000, "[100]: delay 0.04 ms"}, Case{300000, 270000, "row 270000: index 600007"},
+                          Case{500000, 100, "row 100: index 600007"}}) {
+        SCOPED_TRACE("bad delay at " + std::to_string(c.delay_row) + ", bad index at " + std::to_string(c.index_row));
+        const std::string one = message_with(c.delay_row, c.index_row, 1);
+        EXPECT_CONTAINS(one, c.names);
+        for (int threads : {2, 3}) EXPECT_EQ(message_with(c.delay_row, c.index_row, threads), one) << threads << " threads";
+    }
+}
+
 // Each row's h5 value comes from its edge_group_id's group at its
 // edge_group_index, whatever the order: the reader takes a fast path only
 // when a chunk is one group read in row order.
