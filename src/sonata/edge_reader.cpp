@@ -46,7 +46,6 @@ struct EdgeReader::Impl {
     std::map<std::uint32_t, std::map<std::string, std::optional<h5::Dataset>>> prepared;
     bool concurrent = false;  // prepare_concurrent_reads() succeeded: no HDF5 call may follow
 
-
     // The dataset of attribute `name` in group `id` (which exists), or null:
     // prepared, else opened into `opened`.
     const h5::Dataset* attribute(std::uint32_t id, const std::string& name, std::optional<h5::Dataset>& opened) const {

@@ -394,9 +394,10 @@ TEST_F(CircuitTest, BadRowInsideARunOfOneTargetAndTypeIsNamed) {
 
 // With threads that each read their own rows (contiguous files, chunks of
 // 2^20 rows), a file with several bad rows is named as one thread names it:
-// one thread reads and checks 2^18 rows at a time, so a bad delay in an
-// earlier piece comes before a bad group index in a later one, and a bad
-// group index before a bad delay of the same piece.
+// one thread reads a piece of rows (2^14 of a contiguous file) and then
+// checks it, so a bad delay in an earlier piece comes before a bad group
+// index in a later one, and a bad group index before a bad delay earlier in
+// the same piece.
 TEST_F(CircuitTest, ThreadsNameTheBadRowOneThreadNames) {
     const std::size_t n = 600000;
     EdgePop pop{"e", "cortex", "cortex", std::vector<std::uint64_t>(n, 0), std::vector<std::uint64_t>(n, 0),
@@ -430,7 +431,7 @@ TEST_F(CircuitTest, ThreadsNameTheBadRowOneThreadNames) {
         std::size_t delay_row, index_row;
         std::string names;
     };
-    for (const Case& c : {Case{100, 500000, "[100]: delay 0.04 ms"}, Case{300000, 270000, "row 270000: index 600007"},
+    for (const Case& c : {Case{100, 500000, "[100]: delay 0.04 ms"}, Case{270000, 270100, "row 270100: index 600007"},
                           Case{500000, 100, "row 100: index 600007"}}) {
         SCOPED_TRACE("bad delay at " + std::to_string(c.delay_row) + ", bad index at " + std::to_string(c.index_row));
         const std::string one = message_with(c.delay_row, c.index_row, 1);
