@@ -197,7 +197,7 @@ void NodeIdIndex::build(const std::vector<std::uint64_t>& node_ids) {
     std::uint64_t max_id = 0;
     for (auto id : node_ids) max_id = std::max(max_id, id);
     if (node_ids.empty() || max_id < 4 * node_ids.size() + 1024) {
-        dense_.assign(node_ids.empty() ? 0 : max_id + 1, kNone);
+        dense_.assign(node_ids.empty() ? 0 : max_id + 1, kNoRow);
         for (std::size_t row = 0; row < node_ids.size(); ++row) dense_[node_ids[row]] = row;
     } else {
         for (std::size_t row = 0; row < node_ids.size(); ++row) sparse_.emplace(node_ids[row], row);
@@ -1162,12 +1162,16 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
             auto read = [&](std::size_t first, std::size_t count, sonata::EdgeBlock& block) {
                 plan.reader.read(first, count, attributes, block);
             };
+            // Rows [first, first + count) read into `block`, then turned into synapses in `out`.
+            auto read_and_add = [&](std::size_t first, std::size_t count, sonata::EdgeBlock& block, auto& out,
+                                    std::vector<PendingPlastic>& out_plastic) {
+                read(first, count, block);
+                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, count, out, out_plastic);
+            };
             if (stages.empty()) {
                 for_each_chunk(begin, end, [&](std::size_t first, std::size_t count) {
                     const std::size_t before = synapses.size() + plastic.size();
-                    read(first, count, blocks[0]);
-                    add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, blocks[0], 0, count, synapses,
-                              plastic);
+                    read_and_add(first, count, blocks[0], synapses, plastic);
                     net.n_edge_rows_read += count;
                     net.n_edges += synapses.size() + plastic.size() - before;
                 }, read_rows);
@@ -1203,11 +1207,8 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                     begin, end, threads, stages.size(),
                     [&](std::size_t first, std::size_t count, std::size_t share) {
                         const auto [from, to] = share_of(count, share, stages.size());
-                        sonata::EdgeBlock& block = share_blocks[share];
                         for_each_chunk(first + from, first + to, [&](std::size_t piece, std::size_t rows) {
-                            read(piece, rows, block);
-                            add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, block, 0, rows, stages[share],
-                                      share_plastic[share]);
+                            read_and_add(piece, rows, share_blocks[share], stages[share], share_plastic[share]);
                         }, kDirectReadRows);
                     },
                     [&](std::size_t first, std::size_t count, bool any_failed) {
@@ -1215,9 +1216,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
                             // Again in the pieces one thread reads and converts: the same first error.
                             clear_shares();
                             for_each_chunk(first, first + count, [&](std::size_t piece, std::size_t rows) {
-                                read(piece, rows, blocks[0]);
-                                add_block(cfg, grid, net, ctx, plan.reader, *plan.src, *plan.tgt, blocks[0], 0, rows, stages[0],
-                                          share_plastic[0]);
+                                read_and_add(piece, rows, blocks[0], stages[0], share_plastic[0]);
                             }, read_rows);
                         }
                         put_stages(count);

@@ -45,10 +45,9 @@ private:
     // Out of line: the hash lookup would keep row_or_none() from being
     // inlined into the per-edge loops, which the usual ids (dense) need.
     std::size_t sparse_row_or_none(std::uint64_t node_id) const;
-    static constexpr std::size_t kNone = kNoRow;  // in dense_: not a node
     bool identity_ = false;  // node_id == row for every row
     std::size_t n_identity_ = 0;
-    std::vector<std::size_t> dense_;
+    std::vector<std::size_t> dense_;  // kNoRow: not a node
     std::unordered_map<std::uint64_t, std::size_t> sparse_;
 };
 

@@ -110,9 +110,6 @@ Dataset::Dataset(H5::DataSet ds, fs::path file, std::string path)
             signed_ = type.getSign() != H5T_SGN_NONE;
             size_ = type.getSize();
             if (type.getOrder() == H5::PredType::NATIVE_INT32.getOrder()) {
-                if (size_ == 1) narrow_ = signed_ ? Narrow::i8 : Narrow::u8;
-                if (size_ == 2) narrow_ = signed_ ? Narrow::i16 : Narrow::u16;
-                if (size_ == 4) narrow_ = signed_ ? Narrow::i32 : Narrow::u32;
                 if (size_ == 1) stored_ = signed_ ? Stored::i8 : Stored::u8;
                 if (size_ == 2) stored_ = signed_ ? Stored::i16 : Stored::u16;
                 if (size_ == 4) stored_ = signed_ ? Stored::i32 : Stored::u32;
@@ -121,10 +118,7 @@ Dataset::Dataset(H5::DataSet ds, fs::path file, std::string path)
         } else if (class_ == H5T_FLOAT) {
             // Only IEEE binary32/64 in native order: HDF5 compares every field.
             const H5::FloatType type = ds_.getFloatType();
-            if (type == H5::PredType::NATIVE_FLOAT) {
-                narrow_ = Narrow::f32;
-                stored_ = Stored::f32;
-            }
+            if (type == H5::PredType::NATIVE_FLOAT) stored_ = Stored::f32;
             if (type == H5::PredType::NATIVE_DOUBLE) stored_ = Stored::f64;
         }
     });
@@ -192,9 +186,11 @@ bool Dataset::read_direct(std::size_t begin, std::size_t count, Wide* out) const
     for (std::size_t done = 0; done < want;) {
         const ssize_t n = ::pread(direct_->fd, bytes + done, want - done, static_cast<off_t>(at + done));
         if (n < 0 && errno == EINTR) continue;
-        const std::string rows_read = "rows " + std::to_string(begin) + ".." + std::to_string(begin + count);
-        if (n < 0) fail("reading " + rows_read + ": " + std::error_code(errno, std::generic_category()).message());
-        if (n == 0) fail("reading " + rows_read + ": the file ends inside the dataset's data (truncated?)");
+        if (n <= 0) {
+            const std::string reading = "reading rows " + std::to_string(begin) + ".." + std::to_string(begin + count);
+            if (n < 0) fail(reading + ": " + std::error_code(errno, std::generic_category()).message());
+            fail(reading + ": the file ends inside the dataset's data (truncated?)");
+        }
         done += static_cast<std::size_t>(n);
     }
     switch (stored_) {
@@ -216,15 +212,18 @@ bool Dataset::read_direct(std::size_t begin, std::size_t count, Wide* out) const
 template <class Wide>
 bool Dataset::read_widened(std::size_t begin, std::size_t count, Wide* out) const {
     static_assert(sizeof(Wide) == 8);
-    switch (narrow_) {
-        case Narrow::none: return false;
-        case Narrow::u8: read_raw(out, H5::PredType::NATIVE_UINT8, begin, count); widen_in_place<std::uint8_t>(out, count); break;
-        case Narrow::i8: read_raw(out, H5::PredType::NATIVE_INT8, begin, count); widen_in_place<std::int8_t>(out, count); break;
-        case Narrow::u16: read_raw(out, H5::PredType::NATIVE_UINT16, begin, count); widen_in_place<std::uint16_t>(out, count); break;
-        case Narrow::i16: read_raw(out, H5::PredType::NATIVE_INT16, begin, count); widen_in_place<std::int16_t>(out, count); break;
-        case Narrow::u32: read_raw(out, H5::PredType::NATIVE_UINT32, begin, count); widen_in_place<std::uint32_t>(out, count); break;
-        case Narrow::i32: read_raw(out, H5::PredType::NATIVE_INT32, begin, count); widen_in_place<std::int32_t>(out, count); break;
-        case Narrow::f32: read_raw(out, H5::PredType::NATIVE_FLOAT, begin, count); widen_in_place<float>(out, count); break;
+    switch (stored_) {
+        case Stored::other:
+        case Stored::u64:
+        case Stored::i64:
+        case Stored::f64: return false;  // other: HDF5 converts it; 8 bytes: nothing to widen
+        case Stored::u8: read_raw(out, H5::PredType::NATIVE_UINT8, begin, count); widen_in_place<std::uint8_t>(out, count); break;
+        case Stored::i8: read_raw(out, H5::PredType::NATIVE_INT8, begin, count); widen_in_place<std::int8_t>(out, count); break;
+        case Stored::u16: read_raw(out, H5::PredType::NATIVE_UINT16, begin, count); widen_in_place<std::uint16_t>(out, count); break;
+        case Stored::i16: read_raw(out, H5::PredType::NATIVE_INT16, begin, count); widen_in_place<std::int16_t>(out, count); break;
+        case Stored::u32: read_raw(out, H5::PredType::NATIVE_UINT32, begin, count); widen_in_place<std::uint32_t>(out, count); break;
+        case Stored::i32: read_raw(out, H5::PredType::NATIVE_INT32, begin, count); widen_in_place<std::int32_t>(out, count); break;
+        case Stored::f32: read_raw(out, H5::PredType::NATIVE_FLOAT, begin, count); widen_in_place<float>(out, count); break;
     }
     return true;
 }

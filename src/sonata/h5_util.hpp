@@ -94,10 +94,11 @@ private:
     void require_integer() const;
     void read_raw(void* buf, const H5::DataType& mem) const;
     void read_raw(void* buf, const H5::DataType& mem, std::size_t begin, std::size_t count) const;
-    // Reads rows [begin, begin + count) of a narrower stored type (see
-    // Narrow) as they are stored into the front of `out`, then widens them
-    // in place: HDF5 then reads straight into `out`, instead of into its
-    // conversion buffer, converting there and copying out.
+    // Reads rows [begin, begin + count) of a narrower stored type (integers
+    // of 1, 2 or 4 bytes and float32, see Stored) as they are stored into
+    // the front of `out`, then widens them in place: HDF5 then reads
+    // straight into `out`, instead of into its conversion buffer,
+    // converting there and copying out.
     // False, having read nothing, if the stored type is not one of them.
     template <class Wide>
     bool read_widened(std::size_t begin, std::size_t count, Wide* out) const;
@@ -106,9 +107,6 @@ private:
     // enable_direct_reads() succeeded.
     template <class Wide>
     bool read_direct(std::size_t begin, std::size_t count, Wide* out) const;
-    // Stored types read as stored and widened by read_widened: integers of
-    // 1, 2 or 4 bytes and float32, in the machine's byte order.
-    enum class Narrow { none, u8, i8, u16, i16, u32, i32, f32 };
     H5::DataSet ds_;
     fs::path file_;
     std::string path_;
@@ -117,9 +115,8 @@ private:
     bool signed_ = false;    // integer datasets only
     std::size_t size_ = 0;   // integer datasets only, bytes
     std::size_t type_size_ = 0;
-    Narrow narrow_ = Narrow::none;
     // The stored type when it is one of these, in the machine's byte order
-    // (direct reads convert from it).
+    // (read_widened and direct reads convert from it).
     enum class Stored { other, u8, i8, u16, i16, u32, i32, u64, i64, f32, f64 };
     Stored stored_ = Stored::other;
     struct FileDescriptor;
