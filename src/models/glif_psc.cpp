@@ -35,25 +35,12 @@ struct GlifState : glif::State {
 // parameters (GCC honours restrict on parameters only) and selects instead
 // of branches (-fno-trapping-math, src/models/CMakeLists.txt). Values
 // computed for refractory neurons are discarded by the selects; every
-// neuron's own arithmetic is NEST's, in NEST's order.
-//
-// Each phase is compiled twice, for the baseline x86-64 (SSE2: two doubles
-// an instruction) and for AVX2 (four), and the loader picks the second on
-// CPUs that have it. Lane by lane the operations are the same IEEE
-// multiplies and adds (no FMA: -ffp-contract=off), so results do not change.
-// The V1 benchmark's simulate phase on one process: 0.94x as long (7 pairs).
-// (Other CPUs and compilers without target_clones get the one version.)
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define POINTSIM_GLIF_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef POINTSIM_GLIF_CLONES
-#define POINTSIM_GLIF_CLONES
-#endif
+// neuron's own arithmetic is NEST's, in NEST's order. Each phase is
+// compiled for SSE2 and AVX2 (POINTSIM_SIMD_CLONES, model_impl.hpp): the V1
+// benchmark's simulate phase on one process took 0.94x as long (7 pairs).
 
 // active[i] = 1 if neuron i is not refractory; decays threshold_spike of active neurons.
-POINTSIM_GLIF_CLONES
+POINTSIM_SIMD_CLONES
 void glif_begin_step(std::size_t begin, std::size_t end, bool has_theta_spike, double theta_spike_decay_rate,
                      const double* __restrict refractory, double* __restrict active,
                      double* __restrict threshold_spike, double* __restrict asc_sum) {
@@ -67,7 +54,7 @@ void glif_begin_step(std::size_t begin, std::size_t end, bool has_theta_spike, d
 }
 
 // One after-spike current a: its share of the sum, then its decay (active neurons only).
-POINTSIM_GLIF_CLONES
+POINTSIM_SIMD_CLONES
 void glif_asc(std::size_t begin, std::size_t end, double stable_coeff, double decay_rate,
               const double* __restrict active, double* __restrict asc, double* __restrict asc_sum) {
     for (std::size_t i = begin; i < end; ++i) {
@@ -81,7 +68,7 @@ void glif_asc(std::size_t begin, std::size_t end, double stable_coeff, double de
 }
 
 // U from the old V, the current and the after-spike currents; I_syn starts at 0.
-POINTSIM_GLIF_CLONES
+POINTSIM_SIMD_CLONES
 void glif_membrane(std::size_t begin, std::size_t end, double P33, double P30, const double* __restrict v,
                    const double* __restrict I, const double* __restrict asc_sum, double* __restrict U_new,
                    double* __restrict I_syn_new) {
@@ -92,7 +79,7 @@ void glif_membrane(std::size_t begin, std::size_t end, double P33, double P30, c
 }
 
 // Receptor port r's PSC terms added to U and I_syn (ports in increasing order, as NEST).
-POINTSIM_GLIF_CLONES
+POINTSIM_SIMD_CLONES
 void glif_receptor_into_u(std::size_t begin, std::size_t end, double P31, double P32, const double* __restrict y1,
                           const double* __restrict y2, double* __restrict U_new, double* __restrict I_syn_new) {
     for (std::size_t i = begin; i < end; ++i) {
@@ -102,7 +89,7 @@ void glif_receptor_into_u(std::size_t begin, std::size_t end, double P31, double
 }
 
 // Receptor port r's alpha PSC advanced by one step, with this step's spikes.
-POINTSIM_GLIF_CLONES
+POINTSIM_SIMD_CLONES
 void glif_receptor_advance(std::size_t begin, std::size_t end, double P11, double P21, double P22, double PSCInit,
                            const double* __restrict spikes, double* __restrict y1, double* __restrict y2) {
     for (std::size_t i = begin; i < end; ++i) {

@@ -22,6 +22,7 @@ struct DeltaProps {
 // default). Returns the number that fired and marks them in spiked[].
 // Branch-free with restrict parameters so that it vectorises, as
 // iaf_psc_alpha's (see there); same arithmetic and order as NEST.
+POINTSIM_SIMD_CLONES
 double advance(const DeltaProps& props, std::size_t begin, std::size_t end, const double* __restrict spikes,
                const double* __restrict y0_next, double* __restrict y3v, double* __restrict y0v,
                double* __restrict r, double* __restrict spiked) {
