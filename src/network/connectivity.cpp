@@ -63,8 +63,8 @@ void ConnectivityBuilder::allocate() {
         resize_unfilled_on_huge_pages(words_, counts_.back());
     }
     next_.assign(counts_.begin(), counts_.end() - 1);
-    staged_words_.reserve(staged_limit_);
-    staged_rows_.reserve(staged_limit_);
+    staged_words_.resize(staged_limit_);
+    staged_rows_.resize(staged_limit_);
     allocated_ = true;
 }
 
@@ -86,8 +86,8 @@ void ConnectivityBuilder::flush_staged() {
     fit_rows(max_delay_);
     if (staged_count_.size() != next_.size()) staged_count_.assign(next_.size(), 0);  // zero between flushes
     touched_.clear();
-    for (const std::uint32_t r : staged_rows_)
-        if (staged_count_[r]++ == 0) touched_.push_back(r);
+    for (std::size_t i = 0; i < n_staged_; ++i)
+        if (staged_count_[staged_rows_[i]]++ == 0) touched_.push_back(staged_rows_[i]);
     // Each touched row's run in `grouped_`, in order of first appearance.
     std::uint32_t offset = 0;
     for (const std::uint32_t r : touched_) {
@@ -98,8 +98,8 @@ void ConnectivityBuilder::flush_staged() {
     // Grouped into `grouped`, then a copy per row into `rows`; narrow rows
     // get their words narrowed as they are grouped.
     auto group_and_put = [&](auto& grouped, auto& rows, auto convert) {
-        grouped.resize(staged_words_.size());
-        for (std::size_t i = 0; i < staged_words_.size(); ++i) grouped[staged_count_[staged_rows_[i]]++] = convert(staged_words_[i]);
+        grouped.resize(n_staged_);
+        for (std::size_t i = 0; i < n_staged_; ++i) grouped[staged_count_[staged_rows_[i]]++] = convert(staged_words_[i]);
         std::uint32_t begin = 0;
         for (const std::uint32_t r : touched_) {
             const std::uint32_t end = staged_count_[r];
@@ -114,8 +114,7 @@ void ConnectivityBuilder::flush_staged() {
     };
     if (narrow_) group_and_put(grouped_narrow_, narrow_rows_, narrowing());
     else group_and_put(grouped_, words_, [](std::uint64_t w) { return w; });
-    staged_words_.clear();
-    staged_rows_.clear();
+    n_staged_ = 0;
 }
 
 void ConnectivityBuilder::fail_delay_too_long(Step delay) {
@@ -168,7 +167,7 @@ void ConnectivityBuilder::add_counts(const std::vector<Counter>& counters) {
 }
 
 void ConnectivityBuilder::begin_add_stages(const std::vector<Stage>& stages) {
-    if (!staged_words_.empty())
+    if (n_staged_ != 0)
         throw std::logic_error("ConnectivityBuilder::begin_add_stages after add(): the added synapses would come later");
     Step max_delay = max_delay_;
     for (const Stage& stage : stages) max_delay = std::max(max_delay, stage.max_delay_);
@@ -311,8 +310,8 @@ void sort_row(Word* first, Word* last, unsigned kShift, std::vector<Word>& scrat
 Connectivity ConnectivityBuilder::finish() {
     if (!allocated_) allocate();
     flush_staged();
-    std::vector<std::uint64_t>().swap(staged_words_);
-    std::vector<std::uint32_t>().swap(staged_rows_);
+    UnfilledVector<std::uint64_t>().swap(staged_words_);
+    UnfilledVector<std::uint32_t>().swap(staged_rows_);
     std::vector<std::uint64_t>().swap(grouped_);
     std::vector<std::uint32_t>().swap(grouped_narrow_);
     std::vector<std::uint32_t>().swap(staged_count_);
