@@ -125,7 +125,7 @@ public:
             n_spiked += advance(props_[run.type], run.begin, run.end, spike_in[0], spike_in[1], current_in, y3_.data(),
                                 y0_.data(), I_ex_.data(), dI_ex_.data(), I_in_.data(), dI_in_.data(), r_.data(),
                                 spiked_.data());
-        if (n_spiked > 0.0) append_spiked(spiked_, fired);
+        if (n_spiked > 0.0) append_spiked(spiked_, n_spiked, fired);
     }
 
     void state_fields(StateFields& fields) override {

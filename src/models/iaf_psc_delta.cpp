@@ -110,7 +110,7 @@ public:
             else
                 n_spiked += advance_keeping_refractory_input(p, run.begin, run.end, spike_in[0], current_in);
         }
-        if (n_spiked > 0.0) append_spiked(spiked_, fired);
+        if (n_spiked > 0.0) append_spiked(spiked_, n_spiked, fired);
     }
 
     void state_fields(StateFields& fields) override {

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to models/: constructors of each model and shared checks.
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,11 +47,33 @@ inline std::vector<TypeRun> type_runs(const std::vector<std::uint32_t>& type_of_
     return runs;
 }
 
-// Appends the neurons whose spiked[] flag (1.0 or 0.0, set by a branch-free
-// update loop) is on, in index order.
-inline void append_spiked(const std::vector<double>& spiked, std::vector<std::uint32_t>& fired) {
-    for (std::size_t i = 0; i < spiked.size(); ++i)
-        if (spiked[i] != 0.0) fired.push_back(static_cast<std::uint32_t>(i));
+// Appends the neurons whose spiked[] flag (1.0 or +0.0, set by a branch-free
+// update loop) is on, in index order; n_spiked: how many are on. Few are in
+// a step, so the flags are tested 8 at a time by OR-ing their bits (+0.0 is
+// all zero bits), and the scan stops at the last one.
+inline void append_spiked(const std::vector<double>& spiked, double n_spiked, std::vector<std::uint32_t>& fired) {
+    auto left = static_cast<std::size_t>(n_spiked);
+    const std::size_t n = spiked.size();
+    std::size_t i = 0;
+    for (; left > 0 && i + 8 <= n; i += 8) {
+        std::uint64_t bits = 0;
+        for (std::size_t k = 0; k < 8; ++k) {
+            std::uint64_t b;
+            std::memcpy(&b, &spiked[i + k], sizeof b);
+            bits |= b;
+        }
+        if (bits == 0) continue;
+        for (std::size_t k = i; k < i + 8; ++k)
+            if (spiked[k] != 0.0) {
+                fired.push_back(static_cast<std::uint32_t>(k));
+                --left;
+            }
+    }
+    for (; left > 0 && i < n; ++i)
+        if (spiked[i] != 0.0) {
+            fired.push_back(static_cast<std::uint32_t>(i));
+            --left;
+        }
 }
 
 inline void check_receptor(const char* model, int receptor, int lo, int hi) {
