@@ -250,15 +250,13 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
         first_stamp = std::min(first_stamp, s.stamp);
         last_stamp = std::max(last_stamp, s.stamp);
     }
+    if (pending.empty()) return true;  // (no words: events is 0)
     // Every arrival step visits every spike: with delays spread far wider
     // than the synapses per spike (long delays, sparse rows) the visits
     // would outnumber the deliveries, and spike by spike is cheaper.
-    if (!pending.empty()) {
-        const auto arrivals = static_cast<std::uint64_t>(last_stamp - first_stamp + c.max_delay - c.min_delay + 1);
-        if (arrivals * pending.size() > events) return false;
-    }
+    const auto arrivals = static_cast<std::uint64_t>(last_stamp - first_stamp + c.max_delay - c.min_delay + 1);
+    if (arrivals * pending.size() > events) return false;
     b.events += events;
-    if (pending.empty()) return true;
     const std::size_t channel_stride = n_neurons_;
     const std::size_t slot_size = static_cast<std::size_t>(n_channels_) * n_neurons_;
     const double* kind_weight = c.kind_weight.data();
@@ -271,7 +269,11 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
     // Only while the block's parts of two slots about fit the core's cache,
     // as network::thread_blocks sizes blocks by default (kMaxBlockSlotBytes):
     // at N = 100,000 with 4 blocks of 400 KB parts it took 1.05-1.2x as long.
-    const bool prefetch_next_slot = block_lines * 64 <= network::kMaxBlockSlotBytes;
+    // And only when a step writes at least about one word per two lines of
+    // the part on average: in the quiet phases of the N = 100,000 circuit
+    // (a few hundred words a step) every line was fetched for nothing.
+    const bool prefetch_next_slot =
+        block_lines * 64 <= network::kMaxBlockSlotBytes && 2 * events >= arrivals * block_lines;
     // Arrival step a = stamp + delay - 1 (the step whose update reads it).
     for (Step a = first_stamp + c.min_delay - 1; a <= last_stamp + c.max_delay - 1; ++a) {
         double* base = ring_.data() + static_cast<std::size_t>(a % n_slots_) * slot_size;
