@@ -232,9 +232,9 @@ void Simulation::deliver_plastic(Block& b, const comm::Spike& spike) {
 // then of each row, as in deliver(): the sums are the same to the bit.
 template <class Word>
 bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& spikes, const Word* synapse) {
-    // 32 spikes ahead, 3 cache lines: at N = 20,000 and 100,000 (64-bit
-    // words) 8, 16 or 64 spikes and 1, 2 or 4 lines were as fast or slower.
-    constexpr std::size_t kPrefetchAhead = 32, kPrefetchLines = 3, kWordsPerLine = 64 / sizeof(Word);
+    // Rows are prefetched 32 spikes ahead: at N = 20,000 and 100,000 8, 16
+    // or 64 were as fast or slower (the lines: below).
+    constexpr std::size_t kPrefetchAhead = 32, kWordsPerLine = 64 / sizeof(Word);
     const auto& c = net_.connectivity;
     const std::uint64_t* row_begin = c.rows_of_block(static_cast<std::size_t>(&b - blocks_.data()));
     const unsigned delay_shift = c.delay_shift;
@@ -257,6 +257,13 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
     const auto arrivals = static_cast<std::uint64_t>(last_stamp - first_stamp + c.max_delay - c.min_delay + 1);
     if (arrivals * pending.size() > events) return false;
     b.events += events;
+    // A spike's next piece is prefetched 32 spikes ahead, as many lines as a
+    // piece about spans plus one, 2 or 3: at N = 20,000 (48 words a piece) 3
+    // lines were as fast as 2, 4, 6 or 8; at N = 100,000 (10 words) 2 lines
+    // took 0.87-0.98x the time of 3 in the bursts, and 1 line longer.
+    const std::size_t piece_bytes =
+        events / (pending.size() * static_cast<std::uint64_t>(c.max_delay - c.min_delay + 1)) * sizeof(Word);
+    const std::size_t prefetch_lines = std::clamp<std::size_t>(1 + (piece_bytes + 63) / 64, 2, 3);
     const std::size_t channel_stride = n_neurons_;
     const std::size_t slot_size = static_cast<std::size_t>(n_channels_) * n_neurons_;
     const double* kind_weight = c.kind_weight.data();
@@ -301,7 +308,7 @@ bool Simulation::deliver_by_arrival(Block& b, const std::vector<comm::Spike>& sp
             // The rows are read a piece per arrival step, too little for the
             // hardware to prefetch: ask for a later spike's next piece now.
             if (i + kPrefetchAhead < n_pending)
-                for (std::size_t line = 0; line < kPrefetchLines; ++line)  // (a prefetch never faults)
+                for (std::size_t line = 0; line < prefetch_lines; ++line)  // (a prefetch never faults)
                     __builtin_prefetch(synapse + pending[i + kPrefetchAhead].next + kWordsPerLine * line);
             auto p = pending[i];
             const Step delay = a - p.stamp + 1;
