@@ -278,26 +278,38 @@ bool insertion_sort_within(Word* first, Word* last, std::size_t budget) {
     return true;
 }
 
-// Sorts one row of packed words ([delay | target | kind]). A row filled in
-// edge-file order is sorted by target when the file is (BMTK's and pointsim's
-// files are): a stable counting sort by delay then leaves only ties of
-// (delay, target) out of order. Any other row gets std::sort.
+// Renumbers the kinds of one row of packed words ([delay | target | kind])
+// by new_id and sorts the row. A row filled in edge-file order is sorted by
+// target when the file is (BMTK's and pointsim's files are): a stable
+// counting sort by delay then leaves only ties of (delay, target) out of
+// order. Rows shorter than the delays' range [lo, hi] (every row's delays
+// are in it) get std::sort. The renumbering and the count are one pass.
 // kShift: the delay's shift in a word.
 template <class Word>
-void sort_row(Word* first, Word* last, unsigned kShift, std::vector<Word>& scratch, std::vector<std::uint32_t>& at) {
+void renumber_and_sort_row(Word* first, Word* last, unsigned kShift, Word kind_mask, const std::uint32_t* new_id,
+                           Word lo, Word hi, std::vector<Word>& scratch, std::vector<std::uint32_t>& at) {
     const auto n = static_cast<std::size_t>(last - first);
-    if (n < 2 || std::is_sorted(first, last)) return;
-    Word lo = first[0] >> kShift, hi = lo;
-    for (const Word* w = first; w < last; ++w) {
-        lo = std::min(lo, *w >> kShift);
-        hi = std::max(hi, *w >> kShift);
-    }
+    auto renumber = [&](Word w) { return static_cast<Word>((w & ~kind_mask) | new_id[w & kind_mask]); };
     if (hi - lo >= n) {  // delays spread wider than the row: counting would cost more than it saves
+        for (Word* w = first; w < last; ++w) *w = renumber(*w);
+        if (!std::is_sorted(first, last)) std::sort(first, last);
+        return;
+    }
+    const Word span = hi - lo;
+    at.assign(span + 2, 0);
+    Word* w = first;
+    for (; w < last; ++w) {
+        *w = renumber(*w);
+        const Word d = (*w >> kShift) - lo;
+        if (d > span) break;  // (a delay outside [lo, hi]: a bug elsewhere; the row is still sorted right)
+        ++at[d + 1];
+    }
+    if (w != last) {
+        for (++w; w < last; ++w) *w = renumber(*w);
         std::sort(first, last);
         return;
     }
-    at.assign(hi - lo + 2, 0);
-    for (const Word* w = first; w < last; ++w) ++at[(*w >> kShift) - lo + 1];
+    if (std::is_sorted(first, last)) return;
     std::partial_sum(at.begin(), at.end(), at.begin());
     scratch.resize(n);
     for (const Word* w = first; w < last; ++w) scratch[at[(*w >> kShift) - lo]++] = *w;
@@ -345,6 +357,7 @@ Connectivity ConnectivityBuilder::finish() {
     const auto n_rows = static_cast<std::int64_t>(c_.row_begin.size() - 1);
     auto sort_rows = [&](auto& words, unsigned delay_shift, std::uint64_t kind_mask) {
         using Word = typename std::decay_t<decltype(words)>::value_type;
+        const auto lo = static_cast<Word>(c_.min_delay), hi = static_cast<Word>(c_.max_delay);
 #pragma omp parallel num_threads(threads_) if (threads_ > 1)
         {
             std::vector<Word> scratch;
@@ -353,8 +366,8 @@ Connectivity ConnectivityBuilder::finish() {
             for (std::int64_t row = 0; row < n_rows; ++row) {
                 Word* first = words.data() + c_.row_begin[static_cast<std::size_t>(row)];
                 Word* last = words.data() + c_.row_begin[static_cast<std::size_t>(row) + 1];
-                for (Word* w = first; w < last; ++w) *w = static_cast<Word>((*w & ~kind_mask) | new_id[*w & kind_mask]);
-                sort_row(first, last, delay_shift, scratch, at);
+                renumber_and_sort_row(first, last, delay_shift, static_cast<Word>(kind_mask), new_id.data(), lo, hi,
+                                      scratch, at);
             }
         }
     };
