@@ -154,6 +154,14 @@ std::size_t ConnectivityBuilder::Stage::size() const {
     return n;
 }
 
+void ConnectivityBuilder::Stage::reserve(std::size_t synapses) {
+    // Rows go to parts by a hash: each part gets about its share, and a
+    // little more.
+    const std::size_t per_part = synapses / rows_.size() + synapses / (8 * rows_.size()) + 64;
+    for (auto& rows : rows_) rows.reserve(per_part);
+    for (auto& words : words_) words.reserve(per_part);
+}
+
 void ConnectivityBuilder::Stage::clear() {
     for (auto& rows : rows_) rows.clear();
     for (auto& words : words_) words.clear();

@@ -177,7 +177,10 @@ public:
             max_delay_ = std::max(max_delay_, delay);
         }
         std::size_t size() const;  // synapses added
-        void clear();
+        void clear();  // (keeps the memory)
+        // Room for about `synapses` synapses over the parts, so that the
+        // parts do not grow (copy and touch fresh pages) while filled.
+        void reserve(std::size_t synapses);
 
     private:
         friend class ConnectivityBuilder;

@@ -1068,6 +1068,8 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     std::vector<ConnectivityBuilder::Counter> counters;
     if (threads > 1) {
         stages.assign(4 * n_parts, ConnectivityBuilder::Stage(synapses, n_parts));
+        // A share of the largest chunk (direct reads' or HDF5's) per stage.
+        for (auto& stage : stages) stage.reserve(std::max(kConcurrentChunkRows, kChunkRows) / stages.size());
         counters.assign(n_parts, ConnectivityBuilder::Counter(synapses));
     }
     // Pass 1: the size of every row, from the node ids alone, so that pass 2
