@@ -123,7 +123,7 @@ void ConnectivityBuilder::fail_delay_too_long(Step delay) {
 }
 
 void ConnectivityBuilder::fail_not_allocated(const char* caller) {
-    throw std::logic_error(std::string(caller) + " before allocate()");
+    throw std::logic_error(std::string(caller) + " before allocate() or after finish()");
 }
 
 void ConnectivityBuilder::look_up_kind(KindCache& cache, const KindKey& key, double weight) {
@@ -392,6 +392,7 @@ Connectivity ConnectivityBuilder::finish() {
         sort_rows(words_, c_.delay_shift, c_.kind_mask);
         c_.wide_words = std::move(words_);
     }
+    allocated_ = false;  // add() now refuses, instead of writing into the released stage
     return std::move(c_);
 }
 

@@ -395,6 +395,13 @@ TEST(ConnectivityBuilderTest, AddingMoreThanCountedIsALogicError) {
     EXPECT_THROW(b.finish(), std::logic_error);
     ConnectivityBuilder before_allocate(4, 4);
     EXPECT_THROW(before_allocate.add(0, 0, 0, 1.0, 1), std::logic_error);
+    // After finish() the stage is released: add() refuses rather than write into it.
+    ConnectivityBuilder finished(4, 4);
+    finished.count(1, 0);
+    finished.allocate();
+    finished.add(1, 0, 0, 1.0, 1);
+    EXPECT_EQ(finished.finish().row_begin.back(), 1u);
+    EXPECT_THROW(finished.add(1, 0, 0, 1.0, 1), std::logic_error);
 }
 
 TEST(ConnectivityBuilderTest, DelayBeyondThePackedWordIsAnInputError) {
