@@ -53,6 +53,13 @@ inline std::vector<TypeRun> type_runs(const std::vector<std::uint32_t>& type_of_
 // all zero bits), and the scan stops at the last one.
 inline void append_spiked(const std::vector<double>& spiked, double n_spiked, std::vector<std::uint32_t>& fired) {
     auto left = static_cast<std::size_t>(n_spiked);
+    auto take = [&](std::size_t from, std::size_t to) {  // the fired neurons of [from, to)
+        for (std::size_t k = from; k < to; ++k)
+            if (spiked[k] != 0.0) {
+                fired.push_back(static_cast<std::uint32_t>(k));
+                --left;
+            }
+    };
     const std::size_t n = spiked.size();
     std::size_t i = 0;
     for (; left > 0 && i + 8 <= n; i += 8) {
@@ -62,18 +69,9 @@ inline void append_spiked(const std::vector<double>& spiked, double n_spiked, st
             std::memcpy(&b, &spiked[i + k], sizeof b);
             bits |= b;
         }
-        if (bits == 0) continue;
-        for (std::size_t k = i; k < i + 8; ++k)
-            if (spiked[k] != 0.0) {
-                fired.push_back(static_cast<std::uint32_t>(k));
-                --left;
-            }
+        if (bits != 0) take(i, i + 8);
     }
-    for (; left > 0 && i < n; ++i)
-        if (spiked[i] != 0.0) {
-            fired.push_back(static_cast<std::uint32_t>(i));
-            --left;
-        }
+    if (left > 0) take(i, n);
 }
 
 inline void check_receptor(const char* model, int receptor, int lo, int hi) {

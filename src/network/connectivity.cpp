@@ -298,12 +298,16 @@ void renumber_and_sort_row(Word* first, Word* last, unsigned kShift, Word kind_m
                            Word lo, Word hi, std::vector<Word>& scratch, std::vector<std::uint32_t>& at) {
     const auto n = static_cast<std::size_t>(last - first);
     auto renumber = [&](Word w) { return static_cast<Word>((w & ~kind_mask) | new_id[w & kind_mask]); };
-    if (hi - lo >= n) {  // delays spread wider than the row: counting would cost more than it saves
-        for (Word* w = first; w < last; ++w) *w = renumber(*w);
+    // The words from `from` on renumbered, then std::sort if not sorted.
+    auto renumber_rest_and_sort = [&](Word* from) {
+        for (; from < last; ++from) *from = renumber(*from);
         if (!std::is_sorted(first, last)) std::sort(first, last);
+    };
+    const Word span = hi - lo;
+    if (span >= n) {  // delays spread wider than the row: counting would cost more than it saves
+        renumber_rest_and_sort(first);
         return;
     }
-    const Word span = hi - lo;
     at.assign(span + 2, 0);
     Word* w = first;
     for (; w < last; ++w) {
@@ -313,8 +317,7 @@ void renumber_and_sort_row(Word* first, Word* last, unsigned kShift, Word kind_m
         ++at[d + 1];
     }
     if (w != last) {
-        for (++w; w < last; ++w) *w = renumber(*w);
-        std::sort(first, last);
+        renumber_rest_and_sort(w + 1);
         return;
     }
     if (std::is_sorted(first, last)) return;

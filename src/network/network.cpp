@@ -1009,6 +1009,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         bool all_local;  // every target of the population is on this rank
         std::vector<std::string> attributes;  // read per edge row
         bool direct;  // its columns are read without HDF5, from any thread (prepare_concurrent_reads)
+        std::size_t rows_per_read() const { return direct ? kDirectReadRows : kChunkRows; }  // on one thread
     };
     const std::vector<std::string> core_attributes{"syn_weight", "nsyns", "delay"};
     std::vector<Plan> plans;
@@ -1080,7 +1081,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
     std::vector<Ids> share_ids(stages.size());  // the same per share, for concurrent reads
     for (const auto& plan : plans) {
         const bool source_is_enough = plan.all_local && synapses.n_blocks() == 1;
-        const std::size_t read_rows = plan.direct ? kDirectReadRows : kChunkRows;  // per read on one thread
+        const std::size_t read_rows = plan.rows_per_read();
         for (const auto& [begin, end] : plan.ranges) {
             auto read_ids = [&](std::size_t first, std::size_t count, Ids& ids) {
                 plan.reader.source_ids(first, count, ids.first);
@@ -1158,7 +1159,7 @@ void read_edges(const config::SimulationConfig& cfg, const TimeGrid& grid, Netwo
         EdgeFileContext ctx{*plan.files, *types, edge_types, components,
                             static_cast<std::uint64_t>(&plan - plans.data())};
         const std::vector<std::string>& attributes = plan.attributes;
-        const std::size_t read_rows = plan.direct ? kDirectReadRows : kChunkRows;  // per read on one thread
+        const std::size_t read_rows = plan.rows_per_read();
         std::array<sonata::EdgeBlock, 2> blocks;  // read buffers, reused chunk after chunk
         for (const auto& [begin, end] : plan.ranges) {
             auto read = [&](std::size_t first, std::size_t count, sonata::EdgeBlock& block) {
