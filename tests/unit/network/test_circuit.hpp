@@ -86,6 +86,7 @@ struct NodePop {
     std::vector<std::uint64_t> node_ids;  // empty: no node_id dataset (row index is the id)
     std::map<std::string, std::vector<double>> numbers;        // group 0 attributes
     std::map<std::string, std::vector<std::string>> strings;   // group 0 attributes
+    std::map<std::string, std::vector<double>> params = {};    // group 0 dynamics_params (per node)
 };
 
 struct EdgePop {
@@ -110,6 +111,10 @@ inline void write_nodes_h5(const fs::path& file, const std::vector<NodePop>& pop
         H5::Group g0 = g.createGroup("0");
         for (const auto& [name, v] : p.numbers) write_dataset(g0, name, v);
         for (const auto& [name, v] : p.strings) write_strings(g0, name, v);
+        if (!p.params.empty()) {
+            H5::Group dp = g0.createGroup("dynamics_params");
+            for (const auto& [name, v] : p.params) write_dataset(dp, name, v);
+        }
     }
 }
 

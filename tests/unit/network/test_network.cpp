@@ -158,6 +158,33 @@ TEST_F(CircuitTest, NeuronGroupsByModel) {
     for (std::uint32_t f = 0; f < net.n_neurons(); ++f) EXPECT_EQ(net.location[net.gid_of_flat[f]].flat, f);
 }
 
+// Rows of one node type share a model and parameter set unless their group
+// gives them per row: model_template as an h5 string column, or h5
+// dynamics_params (network::build resolves a run of same-type rows once).
+TEST_F(CircuitTest, ModelTemplatePerRowInH5OverridesTheType) {
+    write_nodes_h5(path("cortex_nodes.h5"),
+                   {NodePop{"cortex", {100, 100, 100, 100}, {}, {},
+                            {{"model_template", {"nest:iaf_psc_alpha", "nest:iaf_psc_delta", "nest:iaf_psc_delta",
+                                                 "nest:iaf_psc_alpha"}}}}});
+    const Network net = build(base_config({"cortex"}));
+    ASSERT_EQ(net.groups.size(), 2u);
+    EXPECT_STREQ(net.groups[0]->model(), "iaf_psc_alpha");
+    EXPECT_STREQ(net.groups[1]->model(), "iaf_psc_delta");
+    EXPECT_EQ(net.gid_of_flat, (std::vector<Gid>{0, 3, 1, 2}));
+}
+
+TEST_F(CircuitTest, DynamicsParamsPerRowInH5GiveEachNeuronItsOwn) {
+    write_nodes_h5(path("cortex_nodes.h5"),
+                   {NodePop{"cortex", {100, 100, 100, 101, 101}, {}, {}, {}, {{"V_m", {-60, -61, -62, -63, -64}}}}});
+    const Network net = build(base_config({"cortex"}));
+    ASSERT_EQ(net.groups.size(), 1u);
+    const auto& group = *net.groups[0];
+    const auto& names = group.recordables();
+    const auto v_m = static_cast<std::size_t>(std::find(names.begin(), names.end(), "V_m") - names.begin());
+    ASSERT_LT(v_m, names.size());
+    for (std::size_t i = 0; i < 5; ++i) EXPECT_DOUBLE_EQ(group.get(v_m, i), -60.0 - static_cast<double>(i)) << i;
+}
+
 TEST_F(CircuitTest, UnknownNeuronModelIsAnError) {
     text_file("cortex_node_types.csv",
               "node_type_id model_type model_template\n100 point_process nest:ht_neuron\n"
