@@ -122,6 +122,39 @@ public:
         min_delay_ = std::min(min_delay_, delay);
         max_delay_ = std::max(max_delay_, delay);
     }
+    // add() for each synapse next(source, weight, delay) gives until it
+    // returns false, all to `target` on `channel` (a run of one target's
+    // edges). The same as add() one by one, with the builder's counters in
+    // locals: add()'s stores into the stage could alias them, so in a loop
+    // of add()s they went through memory once per synapse.
+    template <class Next>
+    void add_run(std::uint32_t target, int channel, Next&& next) {
+        if (!allocated_) fail_not_allocated("ConnectivityBuilder::add_run");
+        const std::uint64_t row_base = row_of(0, target);
+        std::size_t n = n_staged_, added = 0;
+        Step lo = min_delay_, hi = max_delay_;
+        std::uint64_t source = 0;
+        double weight = 0;
+        Step delay = 0;
+        while (next(source, weight, delay)) {
+            staged_words_[n] = word(kind_cache_, target, channel, weight, delay);
+            staged_rows_[n] = static_cast<std::uint32_t>(row_base + source);
+            ++added;
+            lo = std::min(lo, delay);
+            hi = std::max(hi, delay);
+            if (++n == staged_limit_) {
+                n_staged_ = n;
+                min_delay_ = lo;
+                max_delay_ = hi;
+                flush_staged();  // fits the rows to max_delay_
+                n = 0;
+            }
+        }
+        n_staged_ = n;
+        n_added_ += added;
+        min_delay_ = lo;
+        max_delay_ = hi;
+    }
     std::size_t size() const { return n_added_; }
     // Whether the words may be 32 bits wide (default: yes); before
     // allocate(). The results do not depend on it; the wide words can be
@@ -175,6 +208,14 @@ public:
             words_[part].push_back(word);
             min_delay_ = std::min(min_delay_, delay);
             max_delay_ = std::max(max_delay_, delay);
+        }
+        // As ConnectivityBuilder::add_run.
+        template <class Next>
+        void add_run(std::uint32_t target, int channel, Next&& next) {
+            std::uint64_t source = 0;
+            double weight = 0;
+            Step delay = 0;
+            while (next(source, weight, delay)) add(source, target, channel, weight, delay);
         }
         std::size_t size() const;  // synapses added
         void clear();  // (keeps the memory)

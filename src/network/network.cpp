@@ -760,19 +760,22 @@ void add_block(const config::SimulationConfig& cfg, const TimeGrid& grid, const 
         const double run_syn_weight = *syn_weight, run_nsyns = nsyns;
         const bool w_column = w_given == Given::all, n_column = n_given == Given::all, d_column = d_given == Given::all;
         std::size_t j = i + 1;
-        for (; j < to && block.target_ids[j] == last_target_id && block.edge_type_ids[j] == type_id; ++j) {
+        out.add_run(loc.flat, channel, [&](std::uint64_t& source, double& w_j, Step& d_j) {
+            if (j == to || block.target_ids[j] != last_target_id || block.edge_type_ids[j] != type_id) return false;
             const std::size_t s_j = src.rows.row_or_none(block.source_ids[j]);
-            if (s_j == NodeIdIndex::kNoRow) break;
-            const double w_j = (w_column ? w_h5[j] : run_syn_weight) * (n_column ? n_h5[j] : run_nsyns);
-            if (!std::isfinite(w_j) || sign_of(w_j) != sign) break;
-            Step d_j = d;
+            if (s_j == NodeIdIndex::kNoRow) return false;
+            w_j = (w_column ? w_h5[j] : run_syn_weight) * (n_column ? n_h5[j] : run_nsyns);
+            if (!std::isfinite(w_j) || sign_of(w_j) != sign) return false;
+            d_j = d;
             if (d_column) {
-                if (!std::isfinite(d_h5[j])) break;
+                if (!std::isfinite(d_h5[j])) return false;
                 d_j = TimeGrid::delay_to_steps(d_h5[j], steps_per_ms);
-                if (d_j < 1 || d_j >= (Step{1} << Connectivity::kDelayBits)) break;
+                if (d_j < 1 || d_j >= (Step{1} << Connectivity::kDelayBits)) return false;
             }
-            out.add(src.gid_of_row(s_j), loc.flat, channel, w_j, d_j);
-        }
+            source = src.gid_of_row(s_j);
+            ++j;
+            return true;
+        });
         i = j - 1;
     }
 }
