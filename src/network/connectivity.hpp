@@ -112,24 +112,25 @@ public:
     // weights does not fit the packed word (the message says which limit);
     // std::logic_error if the synapse's row is already full (not counted).
     void add(std::uint64_t source, std::uint32_t target, int channel, double weight, Step delay) {
+        bool given = false;  // a run of one synapse
+        add_run(target, channel, [&](std::uint64_t& s, double& w, Step& d) {
+            if (given) return false;
+            s = source;
+            w = weight;
+            d = delay;
+            return given = true;
+        });
+    }
+    // Adds each synapse next(source, weight, delay) gives until it returns
+    // false, all to `target` on `channel` (a run of one target's edges), as
+    // add() would one by one (add() is the run of one). The builder's
+    // counters stay in locals for the run: the stores into the stage could
+    // alias them, so a loop of single adds stored and reloaded them per synapse.
+    template <class Next>
+    void add_run(std::uint32_t target, int channel, Next&& next) {
         if (!allocated_) fail_not_allocated("ConnectivityBuilder::add");
         // Written by index into the stage allocate() sized: push_back was
         // not inlined, a call per synapse (6% of the one-thread load).
-        staged_words_[n_staged_] = word(kind_cache_, target, channel, weight, delay);
-        staged_rows_[n_staged_] = static_cast<std::uint32_t>(row_of(source, target));
-        if (++n_staged_ == staged_limit_) flush_staged();
-        ++n_added_;
-        min_delay_ = std::min(min_delay_, delay);
-        max_delay_ = std::max(max_delay_, delay);
-    }
-    // add() for each synapse next(source, weight, delay) gives until it
-    // returns false, all to `target` on `channel` (a run of one target's
-    // edges). The same as add() one by one, with the builder's counters in
-    // locals: add()'s stores into the stage could alias them, so in a loop
-    // of add()s they went through memory once per synapse.
-    template <class Next>
-    void add_run(std::uint32_t target, int channel, Next&& next) {
-        if (!allocated_) fail_not_allocated("ConnectivityBuilder::add_run");
         const std::uint64_t row_base = row_of(0, target);
         std::size_t n = n_staged_, added = 0;
         Step lo = min_delay_, hi = max_delay_;
